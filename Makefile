@@ -1,0 +1,61 @@
+# The fact-check workflow service. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the service with its development tools
+
+run: $(STAMP) ## Start everything (embedded PostgreSQL and Redis unless FACTCHECK_DATABASE_URL/REDIS_URL are set)
+	$(BIN)/factcheck run
+
+tools: ## Install the system tools the tests use (docker-compose, to validate docker-compose.yml)
+	@command -v docker-compose >/dev/null || { [ "$$(id -u)" = 0 ] \
+		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; } \
+		|| echo "docker-compose missing: install it (apt-get install docker-compose) to validate the compose file"; }
+
+test: $(STAMP) tools ## Run the whole test suite, fault-injection tests included
+	$(BIN)/pytest
+
+test-fast: $(STAMP) ## Run the tests without the slow fault-injection ones
+	$(BIN)/pytest -m "not slow"
+
+migrate: $(STAMP) ## Apply the database migrations
+	$(BIN)/factcheck migrate
+
+api: $(STAMP) ## Run only the API (needs FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL)
+	$(BIN)/uvicorn services.api.app:create_app --factory --host $${FACTCHECK_HOST:-127.0.0.1} --port $${FACTCHECK_PORT:-8000}
+
+worker: $(STAMP) ## Run only a worker (needs the two URLs)
+	$(BIN)/dramatiq services.worker.main --processes 1 --threads 8
+
+relay: $(STAMP) ## Run only the outbox relay (needs the two URLs)
+	$(BIN)/python -m services.worker.relay
+
+bench: $(STAMP) ## Measure ingest throughput and latency, and the extractor alone
+	$(BIN)/python -m tests.bench.run
+
+lint: $(STAMP) ## Check style and common mistakes
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Rewrite the code in the project's style
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## Remove the virtual environment and the embedded servers' data
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache
+
+.PHONY: help install tools run test test-fast migrate api worker relay bench lint format clean

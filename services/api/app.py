@@ -1,0 +1,46 @@
+"""The FastAPI application: one engine and one Redis client per process, created in the lifespan."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+
+from services.api import errors
+from services.api.limits import BodySizeLimit
+from services.api.routers import articles, claims, extract, health
+from shared.config import Settings, get_settings
+from shared.db import create_engine, session_factory
+
+DESCRIPTION = """
+Newsrooms send articles; the service finds their check-worthy claims, with exact offsets, and gives every
+claim a verification task that a worker picks up to gather evidence. Every error has the shape
+`{"error": code, "detail": message}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if not settings.database_url or not settings.redis_url:
+        raise RuntimeError("FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL must be set (`make run` sets them)")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = settings
+        app.state.engine = create_engine(settings.database_url)
+        app.state.sessions = session_factory(app.state.engine)
+        app.state.redis = aioredis.Redis.from_url(settings.redis_url)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await app.state.engine.dispose()
+
+    app = FastAPI(title="Fact-check workflow service", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    # A 1 MB body may grow when JSON-escaped; beyond twice that (plus room for the other fields) nothing is read.
+    app.add_middleware(BodySizeLimit, max_bytes=2 * settings.max_body_bytes + 65_536)
+    for module in (health, articles, claims, extract):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from services.api.deps import SessionDep, SettingsDep
+from services.api.errors import error_responses
+from shared.articles.ingest import ingest_article
+from shared.articles.reading import get_article
+from shared.articles.schemas import ArticleCreate, ArticleRead
+from shared.claims.reading import claims_of_article
+
+router = APIRouter(prefix="/v1/articles", tags=["articles"])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ArticleRead,
+    summary="Submit an article",
+    description=(
+        "Stores the article, extracts its check-worthy claims and creates a verification task for each, "
+        "in one transaction. Idempotent: the same `(source, external_id)`, or the same title and body from "
+        "the same source when there is no external id, returns the stored article with 200."
+    ),
+    responses={200: {"model": ArticleRead, "description": "Already accepted; the stored article."}}
+    | error_responses(413, 422),
+)
+async def submit_article(data: ArticleCreate, session: SessionDep, settings: SettingsDep, response: Response):
+    result = await ingest_article(
+        session, data, max_body_bytes=settings.max_body_bytes, claim_threshold=settings.claim_threshold
+    )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return await _read(session, result.article_id)
+
+
+@router.get(
+    "/{article_id}",
+    response_model=ArticleRead,
+    summary="An article with its claims",
+    responses=error_responses(404, 422),
+)
+async def read_article(article_id: int, session: SessionDep):
+    return await _read(session, article_id)
+
+
+async def _read(session, article_id: int) -> ArticleRead:
+    article = await get_article(session, article_id)
+    claims = await claims_of_article(session, article_id)
+    return ArticleRead.model_validate({**_columns(article), "claims": claims})
+
+
+def _columns(row) -> dict:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}

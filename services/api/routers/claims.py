@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from services.api.deps import SessionDep
+from services.api.errors import error_responses
+from shared.claims.models import ClaimState
+from shared.claims.reading import get_claim, list_claims
+from shared.claims.schemas import ClaimRead
+from shared.evidence.schemas import EvidenceRead
+from shared.verification.schemas import TaskRead
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+
+
+class ClaimPage(BaseModel):
+    items: list[ClaimRead]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+
+
+class ClaimDetailRead(ClaimRead):
+    evidence: list[EvidenceRead]
+    task: TaskRead | None
+
+
+@router.get("", response_model=ClaimPage, summary="Claims, filtered, in a stable order", responses=error_responses(422))
+async def claims(
+    session: SessionDep,
+    state: ClaimState | None = None,
+    article_id: int | None = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^\d{1,19}$", description="From the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+):
+    rows, next_after = await list_claims(
+        session,
+        state=state,
+        article_id=article_id,
+        min_score=min_score,
+        after=int(cursor) if cursor else None,
+        limit=limit,
+    )
+    return ClaimPage(
+        items=[ClaimRead.model_validate(r) for r in rows],
+        next_cursor=str(next_after) if next_after is not None else None,
+    )
+
+
+@router.get(
+    "/{claim_id}",
+    response_model=ClaimDetailRead,
+    summary="A claim with its evidence and task",
+    responses=error_responses(404, 422),
+)
+async def claim(claim_id: int, session: SessionDep):
+    detail = await get_claim(session, claim_id)
+    return ClaimDetailRead.model_validate(
+        {
+            **ClaimRead.model_validate(detail.claim).model_dump(),
+            "evidence": detail.evidence,
+            "task": detail.task,
+        }
+    )

@@ -1,0 +1,110 @@
+"""`factcheck`: run the whole service, or apply the migrations.
+
+factcheck run       embedded servers if none are configured, migrations, then API + worker + relay
+factcheck migrate   apply the migrations (to the embedded database if none is configured)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from shared import embedded
+from shared.config import get_settings
+from shared.schema import upgrade
+
+
+def _processes(host: str, port: int) -> dict[str, list[str]]:
+    python = sys.executable
+    return {
+        "api": [python, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--host", host,
+                "--port", str(port), "--no-access-log"],
+        "worker": [python, "-m", "dramatiq", "services.worker.main", "--processes", "1", "--threads", "8"],
+        "relay": [python, "-m", "services.worker.relay"],
+    }  # fmt: skip
+
+
+def run() -> int:
+    settings = get_settings()
+    stop = False
+
+    def request_stop(*_args) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    with embedded.servers(settings.database_url, settings.redis_url, settings.data_dir) as (database_url, redis_url):
+        if not settings.database_url or not settings.redis_url:
+            print(f"embedded servers: data in {settings.data_dir.resolve()}", flush=True)
+        upgrade(database_url)
+        env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
+        children = {
+            name: subprocess.Popen(argv, env=env, start_new_session=True)
+            for name, argv in _processes(settings.host, settings.port).items()
+        }
+        url = f"http://{settings.host}:{settings.port}"
+        announced = False
+        exit_code = 0
+        try:
+            while not stop:
+                dead = [name for name, proc in children.items() if proc.poll() is not None]
+                if dead:
+                    print(f"factcheck: {', '.join(dead)} stopped unexpectedly; stopping the rest", file=sys.stderr)
+                    exit_code = 1
+                    break
+                if not announced and _answers(url):
+                    print(f"factcheck is running at {url}  (API docs: {url}/docs; Ctrl-C stops it)", flush=True)
+                    announced = True
+                time.sleep(0.2)
+        finally:
+            # The API first, so nothing new comes in; then the relay and the workers finish what they hold.
+            for name in ("api", "relay", "worker"):
+                _stop(children[name])
+        print("factcheck stopped", flush=True)
+        return exit_code
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def migrate() -> int:
+    settings = get_settings()
+    with embedded.servers(settings.database_url, "unused", settings.data_dir) as (database_url, _):
+        upgrade(database_url)
+    print("migrations applied", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="factcheck", description="The fact-check workflow service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the whole service (embedded servers when none are configured)")
+    commands.add_parser("migrate", help="apply the database migrations")
+    args = parser.parse_args(argv)
+    return {"run": run, "migrate": migrate}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

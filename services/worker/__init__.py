@@ -1,0 +1,1 @@
+"""The worker: the dramatiq broker and its actors, and the outbox relay."""

@@ -1,0 +1,1 @@
+"""One actor module per domain."""

@@ -1,0 +1,55 @@
+"""verification.verify: gather evidence for one claim. Takes the task id only; reloads everything."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import dramatiq
+
+from services.worker import resources
+from shared.config import get_settings
+from shared.db import unit_of_work
+from shared.evidence.pipeline import gather_evidence
+from shared.queue import VERIFY_ACTOR, VERIFY_QUEUE
+from shared.verification import runner
+
+log = logging.getLogger("factcheck.worker")
+_settings = get_settings()
+
+
+@dramatiq.actor(
+    actor_name=VERIFY_ACTOR,
+    queue_name=VERIFY_QUEUE,
+    max_retries=_settings.task_max_retries,
+    min_backoff=1_000,
+    max_backoff=30_000,
+    # A margin over our own limit below, which ends the run cleanly with a reason first.
+    time_limit=int((_settings.task_time_limit_seconds + 10) * 1000),
+)
+async def verify(task_id: int) -> None:
+    res = resources.current()
+    async with unit_of_work(res.sessions) as session:
+        claim = await runner.start_task(session, task_id)
+    if claim is None:
+        log.info("task %s: already finished or gone; nothing to do", task_id)
+        return
+    try:
+        async with asyncio.timeout(res.settings.task_time_limit_seconds):
+            outcome = await gather_evidence(claim, res.providers, res.fetcher)
+    except Exception as exc:
+        reason = (
+            f"timed out after {res.settings.task_time_limit_seconds:g} s"
+            if isinstance(exc, TimeoutError)
+            else f"{type(exc).__name__}: {exc}"
+        )
+        async with unit_of_work(res.sessions) as session:
+            final = await runner.attempts_of(session, task_id) > res.settings.task_max_retries
+            await runner.record_error(session, task_id, reason, final=final)
+        log.warning("task %s: run failed (%s)%s", task_id, reason, "; giving up" if final else "; will retry")
+        if not final:
+            raise
+        return
+    async with unit_of_work(res.sessions) as session:
+        await runner.finish_task(session, task_id, claim.claim_id, outcome)
+    log.info("task %s: %d finding(s), %d problem(s)", task_id, len(outcome.findings), len(outcome.problems))

@@ -1,0 +1,21 @@
+"""The worker process: `dramatiq services.worker.main`. Sets up the broker, then declares the actors."""
+
+from __future__ import annotations
+
+import dramatiq
+from dramatiq.middleware import AsyncIO
+
+from services.worker.resources import WorkerResources
+from shared import queue
+from shared.config import get_settings
+
+settings = get_settings()
+if not settings.database_url or not settings.redis_url:
+    raise SystemExit("FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL must be set (`make run` sets them)")
+
+broker = queue.create_broker(settings.redis_url)
+broker.add_middleware(WorkerResources(settings))
+broker.add_middleware(AsyncIO())
+dramatiq.set_broker(broker)
+
+from services.worker.actors import verification  # noqa: E402,F401  (actors need the broker set first)

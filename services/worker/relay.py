@@ -1,0 +1,123 @@
+"""The outbox relay: hands due verification tasks to the queue, so nothing accepted is ever lost.
+
+It wakes on the database's NOTIFY when an ingest commits, and sweeps every few seconds anyway: for tasks
+written while it was down, tasks it could not send while Redis was down, and tasks stuck in queued or
+running past the deadline. Run it as `python -m services.worker.relay`; several may run at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+from shared import queue
+from shared.config import Settings, get_settings
+from shared.db import create_engine, session_factory, unit_of_work
+from shared.verification.outbox import PENDING_CHANNEL, lock_due_tasks, mark_queued
+
+log = logging.getLogger("factcheck.relay")
+
+BATCH = 500
+
+
+class Relay:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = create_engine(settings.database_url, pool_size=2, max_overflow=0)
+        self.sessions = session_factory(self.engine)
+        self.broker = queue.create_broker(settings.redis_url)
+        self.wake = asyncio.Event()
+        self.stopping = asyncio.Event()
+
+    async def relay_once(self) -> int:
+        """Send one batch of due tasks; returns how many were sent.
+
+        The rows stay locked while their messages go out, and are marked queued in the same transaction:
+        if Redis fails, nothing is marked and the batch is tried again; if the commit fails after the
+        sends, the tasks are sent once more later, which the idempotent actor absorbs.
+        """
+        async with unit_of_work(self.sessions) as session:
+            ids = await lock_due_tasks(
+                session, stuck_after=timedelta(seconds=self.settings.task_stuck_after_seconds), limit=BATCH
+            )
+            if ids:
+                await asyncio.to_thread(self._send, ids)
+                await mark_queued(session, ids)
+        if ids:
+            log.info("relay: sent %d verification task(s)", len(ids))
+        return len(ids)
+
+    def _send(self, ids: list[int]) -> None:
+        for task_id in ids:
+            queue.send(self.broker, queue.VERIFY_ACTOR, queue.VERIFY_QUEUE, task_id)
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen())
+        failures = 0
+        try:
+            while not self.stopping.is_set():
+                try:
+                    sent = await self.relay_once()
+                    failures = 0
+                except Exception as exc:  # Redis or the database away: keep the tasks, try again later
+                    failures += 1
+                    log.warning("relay: could not send tasks (%s: %s); retrying", type(exc).__name__, exc)
+                    sent = 0
+                if sent == BATCH:
+                    continue  # more are waiting
+                self.wake.clear()
+                delay = min(self.settings.relay_interval_seconds * (2 ** min(failures, 4)), 30.0)
+                await self._sleep(delay)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+            self.broker.close()
+            await self.engine.dispose()
+
+    async def _sleep(self, seconds: float) -> None:
+        waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(self.stopping.wait())]
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    def _notified(self, *_args) -> None:
+        self.wake.set()
+
+    async def _listen(self) -> None:
+        """Keep a LISTEN connection open; reconnect when it drops. A missed wake-up only costs one interval."""
+        while True:
+            try:
+                async with self.engine.connect() as conn:
+                    raw = (await conn.get_raw_connection()).driver_connection
+                    lost = asyncio.Event()
+                    raw.add_termination_listener(lambda _conn, lost=lost: lost.set())
+                    await raw.add_listener(PENDING_CHANNEL, self._notified)
+                    self.wake.set()  # catch up on whatever was written before we listened
+                    try:
+                        await lost.wait()
+                    finally:
+                        if not raw.is_closed():
+                            await raw.remove_listener(PENDING_CHANNEL, self._notified)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("relay: listen connection failed (%s); retrying", exc)
+            await asyncio.sleep(self.settings.relay_interval_seconds)
+
+
+async def main() -> None:
+    settings = get_settings()
+    relay = Relay(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, relay.stopping.set)
+    log.info("relay: started")
+    await relay.run()
+    log.info("relay: stopped")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(main())

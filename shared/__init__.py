@@ -1,0 +1,1 @@
+"""Domain code shared by the API and the worker: settings, database, models and domain logic."""

@@ -1,0 +1,1 @@
+"""Articles: what newsrooms send in."""

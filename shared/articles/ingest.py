@@ -1,0 +1,106 @@
+"""Taking in an article: store it, extract its claims and write one verification task per claim.
+
+All of it in the caller's transaction, so an accepted article never exists without its tasks (the outbox).
+Rows are written with batched Core inserts, one statement per table, to keep the ORM's per-object work
+off this hot path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.articles.models import Article
+from shared.articles.schemas import ArticleCreate
+from shared.claims.extraction import extract_claims
+from shared.claims.models import Claim
+from shared.errors import PayloadTooLarge
+from shared.verification.models import VerificationTask
+
+SUPPORTED_LANGUAGES = ("en",)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    article_id: int
+    created: bool
+
+
+def content_hash(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+
+
+def unsupported_language_note(language: str) -> str | None:
+    primary = language.split("-", 1)[0].lower()
+    if primary in SUPPORTED_LANGUAGES:
+        return None
+    return f"no claims extracted: language '{language}' is not supported (supported: {', '.join(SUPPORTED_LANGUAGES)})"
+
+
+async def ingest_article(
+    session: AsyncSession,
+    data: ArticleCreate,
+    *,
+    max_body_bytes: int,
+    claim_threshold: float,
+    submitted_by: str | None = None,
+) -> IngestResult:
+    if len(data.body.encode()) > max_body_bytes:
+        raise PayloadTooLarge(f"body: larger than {max_body_bytes} bytes", extra={"field": "body"})
+
+    note = unsupported_language_note(data.language)
+    digest = content_hash(data.title, data.body)
+    # The idempotency key, matching one of the two partial unique indexes on article.
+    if data.external_id is not None:
+        key, where = [Article.source, Article.external_id], text("external_id IS NOT NULL")
+        same = [Article.source == data.source, Article.external_id == data.external_id]
+    else:
+        key, where = [Article.source, Article.content_hash], text("external_id IS NULL")
+        same = [Article.source == data.source, Article.content_hash == digest, Article.external_id.is_(None)]
+    article_id = await session.scalar(
+        pg_insert(Article)
+        .values(
+            source=data.source,
+            external_id=data.external_id,
+            content_hash=digest,
+            title=data.title,
+            url=data.url,
+            body=data.body,
+            language=data.language,
+            links=data.links,
+            published_at=data.published_at,
+            submitted_by=submitted_by,
+            extraction_note=note,
+        )
+        .on_conflict_do_nothing(index_elements=key, index_where=where)
+        .returning(Article.id)
+    )
+    if article_id is None:  # the same article was accepted before: hand back that one
+        existing = await session.scalar(select(Article.id).where(*same))
+        return IngestResult(existing, created=False)
+
+    extracted = [] if note else extract_claims(data.body, threshold=claim_threshold)
+    if extracted:
+        claim_ids = await session.scalars(
+            insert(Claim).returning(Claim.id, sort_by_parameter_order=True),
+            [
+                {
+                    "article_id": article_id,
+                    "text": c.text,
+                    "char_start": c.char_start,
+                    "char_end": c.char_end,
+                    "score": c.score,
+                    "reasons": list(c.reasons),
+                    "attribution": c.attribution,
+                    "quantities": [asdict(q) for q in c.quantities],
+                    "fingerprint": c.fingerprint,
+                }
+                for c in extracted
+            ],
+        )
+        await session.execute(insert(VerificationTask), [{"claim_id": cid} for cid in claim_ids])
+    return IngestResult(article_id, created=True)

@@ -1,0 +1,63 @@
+"""Reading claims back: one claim with its evidence and task, lists with keyset pagination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.claims.models import Claim
+from shared.errors import NotFound
+from shared.evidence.models import Evidence
+from shared.verification.models import VerificationTask
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimDetail:
+    claim: Claim
+    evidence: list[Evidence]
+    task: VerificationTask | None
+
+
+async def get_claim(session: AsyncSession, claim_id: int) -> ClaimDetail:
+    claim = await session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound(f"claim {claim_id} does not exist")
+    evidence = await session.scalars(
+        select(Evidence).where(Evidence.claim_id == claim_id).order_by(Evidence.relevance.desc(), Evidence.id)
+    )
+    task = await session.scalar(select(VerificationTask).where(VerificationTask.claim_id == claim_id))
+    return ClaimDetail(claim, list(evidence), task)
+
+
+async def claims_of_article(session: AsyncSession, article_id: int) -> list[Claim]:
+    rows = await session.scalars(
+        select(Claim).where(Claim.article_id == article_id).order_by(Claim.char_start, Claim.id)
+    )
+    return list(rows)
+
+
+async def list_claims(
+    session: AsyncSession,
+    *,
+    state: str | None = None,
+    article_id: int | None = None,
+    min_score: float | None = None,
+    after: int | None = None,
+    limit: int = 50,
+) -> tuple[list[Claim], int | None]:
+    """A page of claims in id order (stable: ids only grow), and the cursor of the next page if any."""
+    query = select(Claim).order_by(Claim.id).limit(limit + 1)
+    if state is not None:
+        query = query.where(Claim.state == state)
+    if article_id is not None:
+        query = query.where(Claim.article_id == article_id)
+    if min_score is not None:
+        query = query.where(Claim.score >= min_score)
+    if after is not None:
+        query = query.where(Claim.id > after)
+    rows = list(await session.scalars(query))
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class QuantityRead(BaseModel):
+    value: float
+    unit: str | None
+    text: str
+    approximate: bool
+
+
+class ExtractedClaimRead(BaseModel):
+    """A claim as the extractor sees it: text, exact offsets into the body, score and why."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    text: str
+    char_start: int = Field(description="Offset into the body: body[char_start:char_end] == text.")
+    char_end: int
+    score: float = Field(description="Check-worthiness, 0 to 1.")
+    reasons: list[str] = Field(description="Why the sentence was scored as it was, boosts and penalties.")
+    attribution: str | None = Field(description="Who said or reported it, when the text says.")
+    quantities: list[QuantityRead]
+
+
+class ClaimRead(ExtractedClaimRead):
+    id: int
+    article_id: int
+    state: str = Field(description="unverified, corroborated or disputed.")
+    version: int = Field(description="Bumped on every change; send it back in If-Match.")
+    assignee: str | None
+    suggested_state: str | None = Field(description="What the evidence suggests (never the decision).")
+    suggested_confidence: float | None
+    suggested_explanation: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExtractRequest(BaseModel):
+    text: str = Field(min_length=1, description="Text to find check-worthy claims in. Nothing is stored.")
+    threshold: float | None = Field(default=None, ge=0, le=1, description="Minimum score; the service's default.")
+
+
+class ExtractResponse(BaseModel):
+    claims: list[ExtractedClaimRead]

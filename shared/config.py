@@ -1,0 +1,64 @@
+"""All settings, read from the environment (prefix FACTCHECK_) and from `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FACTCHECK_", env_file=".env", extra="ignore")
+
+    # Servers. Unset means "use the embedded ones" (only `factcheck run` and the tests start them).
+    database_url: str | None = Field(
+        default=None, description="PostgreSQL URL, e.g. postgresql://user@host:5432/factcheck."
+    )
+    redis_url: str | None = Field(default=None, description="Redis URL, e.g. redis://127.0.0.1:6379/0.")
+
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, description="Port the API listens on.")
+    data_dir: Path = Field(default=Path("./.data"), description="Where the embedded servers keep their data.")
+
+    # Ingest limits.
+    max_body_bytes: int = Field(default=1_000_000, description="Largest article body accepted (bytes).")
+    claim_threshold: float = Field(default=0.5, description="Minimum check-worthiness score of a claim.")
+
+    # Outbox relay and verification tasks.
+    relay_interval_seconds: float = Field(
+        default=2.0, description="How often the relay sweeps for pending and stuck tasks."
+    )
+    task_stuck_after_seconds: float = Field(
+        default=300.0, description="A task queued or running longer than this is sent again."
+    )
+    task_time_limit_seconds: float = Field(default=120.0, description="Longest one verification run may take.")
+    task_max_retries: int = Field(default=3, description="Retries of a verification run that raised.")
+
+    # The SSRF-safe fetcher.
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host names or addresses that may be fetched although not public "
+        "(loopback for tests, a newsroom's intranet). Empty by default.",
+    )
+    fetch_max_bytes: int = Field(default=2_000_000, description="Most bytes read from one response.")
+    fetch_timeout_seconds: float = Field(default=10.0, description="Longest one fetch may take, all hops.")
+    fetch_connect_timeout_seconds: float = Field(default=3.0, description="Longest a connect may take.")
+    fetch_max_redirects: int = Field(default=5, description="Most redirects followed.")
+    fetch_user_agent: str = Field(
+        default="factcheck-bot/0.1", description="User-Agent of fetches."
+    )
+
+    @field_validator("fetch_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower().strip("[]") for h in value.split(",") if h.strip()]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Evidence providers: each finds sources for a claim behind the one `Provider` interface."""

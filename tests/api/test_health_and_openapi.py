@@ -1,0 +1,46 @@
+"""Health, readiness, and an OpenAPI document that declares every error an endpoint can return."""
+
+from __future__ import annotations
+
+import httpx
+
+from shared.config import Settings
+from shared.embedded import free_port
+from tests.support.services import api_server
+
+
+async def test_health_and_ready(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
+def test_not_ready_when_redis_is_unreachable(settings):
+    unreachable = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    with api_server(unreachable) as url:
+        response = httpx.get(f"{url}/readyz", timeout=10)
+    assert response.status_code == 503
+    assert response.json()["error"] == "not_ready" and "redis unreachable" in response.json()["detail"]
+
+
+async def test_every_operation_declares_its_errors_in_the_one_shape(client):
+    spec = (await client.get("/openapi.json")).json()
+    assert spec["components"]["schemas"]["ErrorBody"]["required"] == ["error", "detail"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            has_input = operation.get("parameters") or operation.get("requestBody")
+            if has_input:
+                assert "422" in operation["responses"], (method, path)
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+
+
+def test_app_refuses_to_start_without_servers():
+    import pytest
+
+    from services.api.app import create_app
+
+    with pytest.raises(RuntimeError, match="FACTCHECK_DATABASE_URL"):
+        create_app(Settings(database_url=None, redis_url=None, _env_file=None))

@@ -1,0 +1,1 @@
+"""`make bench`: the service measured under load, and the extractor alone."""

@@ -1,0 +1,20 @@
+"""Articles written for the tests: a flood story in wire style, with figures, quotes and commentary."""
+
+from __future__ import annotations
+
+BODY = (
+    "[NATIONAL] Flood defences along the River Wendle failed on Tuesday night, officials said.\n"
+    "Damage Across the Valley\n"
+    "The Environment Agency said more than 1,200 homes were flooded in Harlow Vale, and that 3.5 metres of "
+    "water was recorded at the Mill Street gauge, the highest level since 1968.\n"
+    '"We have never seen the river rise this fast," said Mayor Dana Okafor, who told reporters that 14 '
+    "schools would stay closed until Friday.\n"
+    "Rail services between Harlow Vale and Kestow were suspended after 2 km of track was washed away, "
+    "the rail operator said on Wednesday.\n"
+    "Critics say the disaster could become a turning point for national flood policy.\n"
+    "Some residents may be forced to leave their homes for months, if the rain continues.\n"
+)
+
+
+def article(**fields) -> dict:
+    return {"title": "River Wendle bursts its banks", "body": BODY, "source": "test-wire", **fields}

@@ -1,0 +1,57 @@
+"""The relay hands pending tasks to Redis and marks them queued; stuck tasks are sent again."""
+
+from __future__ import annotations
+
+import redis
+from sqlalchemy import func, select, text, update
+
+from services.worker.relay import Relay
+from shared.models import VerificationTask
+from shared.queue import VERIFY_QUEUE
+from tests.support.articles import article
+
+
+def queue_length(settings) -> int:
+    return redis.Redis.from_url(settings.redis_url).llen(f"dramatiq:{VERIFY_QUEUE}")
+
+
+async def statuses(db) -> list[str]:
+    async with db() as session:
+        return list(await session.scalars(select(VerificationTask.status).order_by(VerificationTask.id)))
+
+
+async def test_pending_tasks_are_sent_once_and_marked_queued(client, db, settings):
+    redis.Redis.from_url(settings.redis_url).flushdb()
+    claims = (await client.post("/v1/articles", json=article(external_id="o-1"))).json()["claims"]
+    assert await statuses(db) == ["pending"] * len(claims)
+    relay = Relay(settings)
+    try:
+        assert await relay.relay_once() == len(claims)
+        assert await statuses(db) == ["queued"] * len(claims)
+        assert queue_length(settings) == len(claims)
+        assert await relay.relay_once() == 0  # nothing is sent twice
+        assert queue_length(settings) == len(claims)
+    finally:
+        relay.broker.close()
+        await relay.engine.dispose()
+
+
+async def test_tasks_stuck_past_the_deadline_are_sent_again(client, db, settings):
+    redis.Redis.from_url(settings.redis_url).flushdb()
+    await client.post("/v1/articles", json=article(external_id="o-2"))
+    async with db() as session, session.begin():
+        ids = list(await session.scalars(select(VerificationTask.id).order_by(VerificationTask.id)))
+        await session.execute(update(VerificationTask).values(status="done"))
+        await session.execute(
+            update(VerificationTask)
+            .where(VerificationTask.id.in_(ids[:2]))
+            .values(status="running", updated_at=func.now() - text("interval '10 minutes'"))
+        )
+        await session.execute(update(VerificationTask).where(VerificationTask.id == ids[2]).values(status="running"))
+    relay = Relay(settings.model_copy(update={"task_stuck_after_seconds": 300}))
+    try:
+        assert await relay.relay_once() == 2  # the two stuck ones; not the one running for a moment
+        assert queue_length(settings) == 2
+    finally:
+        relay.broker.close()
+        await relay.engine.dispose()
