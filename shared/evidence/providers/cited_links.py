@@ -23,6 +23,11 @@ def cited_urls(links: list[str], body: str) -> list[str]:
     return list(dict.fromkeys([*links, *found]))[:MAX_LINKS]
 
 
+def _read_and_match(fetched, claim_text: str):
+    page = read_page(fetched)
+    return page, best_passages(claim_text, page.text, limit=1)
+
+
 class CitedLinks:
     name = "cited_links"
 
@@ -40,10 +45,11 @@ class CitedLinks:
 
     async def _read(self, claim: ClaimContext, fetcher: SafeFetcher, url: str) -> Finding | Problem | None:
         try:
-            page = read_page(await fetcher.fetch(url))
+            fetched = await fetcher.fetch(url)
         except FetchError as exc:
             return Problem(self.name, f"not fetched: {exc.reason}", url)
-        passages = best_passages(claim.text, page.text, limit=1)
+        # Reading and scoring a large page is CPU work (tens of ms): off the event loop, other fetches go on.
+        page, passages = await asyncio.to_thread(_read_and_match, fetched, claim.text)
         if not passages or passages[0].relevance < MIN_RELEVANCE:
             return None
         best = passages[0]
