@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class QuantityRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     value: float
     unit: str | None
     text: str

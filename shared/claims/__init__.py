@@ -1,0 +1,1 @@
+"""Claims: extraction from article bodies, their state and their reading."""

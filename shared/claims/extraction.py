@@ -1,0 +1,69 @@
+"""Check-worthy claims of an article body: the sentences a fact-checker would pick, with why.
+
+Pure functions, no I/O: the ingest path calls ``extract_claims`` per request and the preview calls
+``score_sentences`` to show every sentence with its score.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from shared.claims.quantities import Quantity
+from shared.claims.scoring import People, ScoredSentence, score_sentence
+from shared.claims.sentences import split_sentences
+
+__all__ = ["ExtractedClaim", "ScoredSentence", "extract_claims", "fingerprint", "score_sentences"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedClaim:
+    text: str  # == body[char_start:char_end] exactly
+    char_start: int
+    char_end: int
+    score: float  # check-worthiness, 0.0..1.0, rounded to 3 decimals
+    reasons: tuple[str, ...]  # boosts and penalties, readable
+    attribution: str | None  # who said or reported it
+    quantities: tuple[Quantity, ...]  # offsets into ``text``
+    fingerprint: str  # sha256 of the normalised text, for duplicates across articles
+
+
+def score_sentences(body: str) -> list[ScoredSentence]:
+    """Every sentence of ``body`` in order, headings included, with its score and reasons."""
+    people = People()  # "He said" in one sentence refers to a person named in an earlier one
+    return [score_sentence(sentence, people) for sentence in split_sentences(body)]
+
+
+def extract_claims(body: str, threshold: float = 0.5) -> list[ExtractedClaim]:
+    """The sentences scoring at least ``threshold``, in order; headings never are claims."""
+    return [
+        ExtractedClaim(
+            text=s.text,
+            char_start=s.start,
+            char_end=s.end,
+            score=s.score,
+            reasons=s.reasons,
+            attribution=s.attribution,
+            quantities=s.quantities,
+            fingerprint=fingerprint(s.text),
+        )
+        for s in score_sentences(body)
+        if s.score >= threshold and not s.is_heading
+    ]
+
+
+# Thousands separators go ("10,000" and "10000" are one figure); a decimal point between digits
+# stays ("3.5" is not "35"); every other punctuation mark or symbol becomes a space.
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_PUNCTUATION = re.compile(r"(?<=\d)\.(?=\d)|([^\w\s]|_)")
+
+
+def fingerprint(text: str) -> str:
+    """Stable across runs and articles: lowercase, punctuation and whitespace folded, then sha256."""
+    normalised = unicodedata.normalize("NFKC", text).casefold()
+    normalised = _THOUSANDS.sub("", normalised)
+    normalised = _PUNCTUATION.sub(lambda m: " " if m.group(1) else m.group(), normalised)
+    normalised = " ".join(normalised.split())
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()

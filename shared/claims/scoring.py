@@ -1,0 +1,752 @@
+"""Check-worthiness of one sentence: what a fact-checker would want checked, with the reasons why.
+
+The score is a logistic of summed cue weights, so each cue moves it smoothly and no single cue
+saturates it. Boosts are for what can be checked against a record: figures, dates and events,
+statements attributed to a named source, direct quotes, named people and places, concrete actions.
+Penalties are for what cannot: the writer's opinion and interpretation, speculation and
+predictions, questions, headings, fragments and run-ons.
+
+Hedged reports are the borderline case, decided by who stands behind the hedge. "Officials said the
+country may send as many as 100,000 troops" is a claim: whether the officials said so, and on what
+evidence, is checkable, so a hedge inside a clause a named source introduces costs little. "Amid
+growing speculation that the country may send 100,000 troops" or "the suggestion that it may ..."
+names nobody: there is no report to check, only the writer's speculation, penalised fully even
+with a figure in it. Words inside quotation marks are never penalised: the checkable claim is that
+someone said them.
+
+Cue words are looked up in sets, token by token, once per sentence (regexes only for shapes such as
+quotes and names): scoring stays linear and fast.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from shared.claims.quantities import Quantity, find_quantities_and_dates
+from shared.claims.sentences import Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    text: str
+    start: int
+    end: int
+    is_heading: bool
+    score: float  # 0.0..1.0, rounded to 3 decimals
+    reasons: tuple[str, ...]
+    attribution: str | None
+    quantities: tuple[Quantity, ...]  # offsets into ``text``
+
+
+def _word_set(spec: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated string, for readable word lists."""
+    return frozenset(spec.split())
+
+
+# Weights in logit space. With no cue at all a sentence scores about 0.17; a figure, a named source
+# or a sourced quote alone lifts it over 0.5, and one opinion or hedge pulls it back under.
+_BIAS = -1.6
+_W_QUANTITY = 1.6
+_W_DATE = 0.9
+_W_TIME = 0.4
+_W_EVENT = 0.4
+_W_NAMED_SOURCE = 1.0
+_W_UNNAMED_SOURCE = 0.6
+_W_LONG_QUOTE = 0.9  # four words or more
+_W_SHORT_QUOTE = 0.5  # two or three words; a one-word scare quote counts for nothing
+_W_SOURCED_QUOTE = 0.3  # a quote with who said it is the most checkable statement there is
+_W_ONE_ENTITY = 0.3
+_W_ENTITIES = 0.5
+_W_CONCRETE = 0.8
+_W_OPINION = (-1.2, -0.4)  # the first cue, then each further one
+_W_EVALUATIVE_WORD = -0.35  # an adjective decorating a noun: a factual core may carry a few
+_CAP_EVALUATIVE_WORDS = -1.0
+_W_SPECULATION = (-1.3, -0.4)
+_CAP_SPECULATION = -2.4
+_W_REPORTED = -0.3  # a hedge or opinion that is the source's, in the clause the source introduces
+_W_FUTURE = -0.5
+_W_QUESTION = -1.8
+_W_HEADING = -4.0
+_W_SHORT = -1.2
+_W_LONG = -0.6
+_SHORT_WORDS = 5
+_LONG_WORDS = 60
+
+
+# --- Tokens and lexicons ---
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019-][A-Za-z0-9]+)*")
+
+
+class _Token(NamedTuple):
+    text: str
+    lower: str  # lowercase, with a curly apostrophe as a straight one ("didn’t" -> "didn't")
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    folded = text.lower().replace("\u2019", "'")  # same length, so offsets carry over
+    return [_Token(m.group(), folded[m.start() : m.end()], m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+class _Lexicon:
+    """Cue words and phrases by kind, all matched in one pass of dictionary lookups over the tokens.
+
+    Where phrases overlap the longest wins ("critical juncture" is an opinion, not the evaluative word
+    "critical"; "is said to" an unnamed source, not the verb "said").
+    """
+
+    def __init__(self, kinds: dict[str, Iterable[str]], case_sensitive: Iterable[str] = ()) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for kind, phrases in kinds.items():
+            for phrase in phrases:
+                words = tuple(phrase.lower().split())
+                self._by_first.setdefault(words[0], []).append((words, kind))
+        for options in self._by_first.values():
+            options.sort(key=lambda option: len(option[0]), reverse=True)
+        self._case_sensitive = frozenset(case_sensitive)
+
+    def find(self, tokens: list[_Token]) -> dict[str, list[tuple[int, int]]]:
+        """Kind -> (first, last) token indexes of its matches, left to right, not overlapping."""
+        hits: dict[str, list[tuple[int, int]]] = {}
+        count = len(tokens)
+        i = 0
+        while i < count:
+            token = tokens[i]
+            options = self._by_first.get(token.lower)
+            if options is None or (token.lower in self._case_sensitive and token.text != token.lower):
+                i += 1
+                continue
+            for words, kind in options:
+                n = len(words)
+                if n == 1 or (i + n <= count and all(tokens[i + k].lower == words[k] for k in range(1, n))):
+                    hits.setdefault(kind, []).append((i, i + n - 1))
+                    i += n
+                    break
+            else:
+                i += 1
+        return hits
+
+
+def _words(spec: str) -> list[str]:
+    """Phrases separated by "|" in a readable multi-line string."""
+    return [p.strip() for p in spec.split("|") if p.strip()]
+
+
+_COPULAS = ["is", "are", "was", "were"]
+_TIME = _words("monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|overnight|tonight") + [
+    f"{w} {p}" for w in ("last", "this", "next") for p in ("week", "month", "year", "weekend", "morning", "night")
+]
+_EVENT = _words(
+    "press conference|conference|summit|summits|meeting|plenary|plenum|congress|election|referendum"
+) + _words("parade|ceremony|rally|hearing|briefing|drills|session")
+_CONCRETE = (
+    _words(
+        """deployed|killed|sent|died|injured|wounded|evacuated|destroyed|damaged|flooded|launched|fired
+        |signed|approved|passed|voted|rose|fell|increased|decreased|declined|spent|allocated|arrested
+        |charged|convicted|sentenced|elected|resigned|appointed|collapsed|struck|attacked|captured|seized
+        |crossed|visited|held|recorded|reached|paid|received|built|suspended|banned|imposed|fined|sued
+        |rescued|displaced|stranded|submerged|arrived|withdrew|dispatched|detained|released|published
+        |measured|totalled|totaled|peaked|breached|burst|closed|opened|cut off|took place|takes effect
+        |failed|washed away
+        |took effect"""
+    )
+    + [f"engaged in {w}" for w in ("combat", "fighting", "battle", "battles")]
+    + [
+        f"{c} {a}{state}"
+        for c in _COPULAS
+        for a in ("", "already ", "now ", "still ", "currently ")
+        for state in ("present", "stationed", "deployed", "located", "based", "missing", "dead", "trapped")
+    ]
+)
+# The writer's opinion or interpretation as the point of the sentence.
+_OPINION = (
+    _words(
+        """underscore|underscores|underscored|raised eyebrows|game-changer|game changer|turning point
+        |critical juncture|paint a picture|paints a picture|painted a picture|didn't mince words
+        |did not mince words|particularly telling|is telling|send a clear message|sends a clear message
+        |sent a clear message|i think|i believe|we believe|in my view|in our view|should|ought to|must
+        |clearly|obviously|arguably|it is clear that|it is obvious that"""
+    )
+    + [f"{v} {d}" for v in ("signals", "signal", "reflects", "reflect") for d in ("a", "an", "that", "the")]
+    + [f"{v} {d}" for v in ("marks", "mark", "represents", "represent") for d in ("a", "an")]
+    + [
+        f"{v} {o} as"
+        for v in ("view", "views", "viewing", "viewed", "see", "sees", "seeing", "seen", "saw")
+        for o in ("this", "it", "them")
+    ]
+)
+_EVALUATIVE = _words(
+    """alarming|alarm|significant|significantly|bold|stark|staggering|dramatic|dramatically
+        |unprecedented|massive|crucial|critical|dangerous|aggressive|precarious|volatile|rousing
+        |high-profile|militant|far-reaching|widespread|gravity|remarkable|remarkably|shocking|worrying
+        |troubling|disturbing|historic|landmark|ostensibly|brazen|reckless|ominous|dire|tragic|outrageous
+        |shameful|disastrous|excellent|terrible|wonderful|impressive|extraordinary|chaotic|heroic"""
+)
+# Before an evaluative word these make it the predicate: "is particularly significant".
+_PREDICATE_VERBS = frozenset([*_COPULAS, "be", "been", "remains", "remain", "seems", "seem", "appears", "appear"])
+_INTENSIFIERS = _word_set("particularly very highly deeply so most more truly especially")
+_SPECULATION = _words(
+    """may|might|could|would|likely|unlikely|possibly|possible|perhaps|potential|potentially
+        |speculation|speculative|speculate|speculated|rumor|rumors|rumour|rumours|suggestion|if|whether
+        |appears to|appear to|seems to|seem to|seemingly|expected to"""
+)
+_FUTURE = ["will", "is set to", "are set to"]
+
+# --- Attribution: who said or reported it ---
+
+_SPEECH_VERBS = _words(
+    """said|says|say|told|tells|stated|announced|announces|reported|claimed|claims|confirmed|confirms
+        |suggest|suggests|suggested|indicate|indicates|indicated|show|shows|showed|added|noted|wrote
+        |writes|asserted|asserts|assert|argued|argues|insisted|warned|warns|denied|denies|admitted
+        |estimated|estimates|described|describes|urged|urges|vowed|pledged|declared|explained|testified
+        |acknowledged|alleged|revealed|disclosed|emphasized|emphasised|emphasizes|emphasises|stressed
+        |ordered|called on|called upon|called for"""
+)
+# "delivered a rousing speech", "issued a directive": a speech act with its object.
+_SPEECH_ACTS = frozenset(["delivered", "gave", "made", "issued"])
+_SPEECH_OBJECTS = _word_set("speech address statement remarks directive order warning appeal call")
+# Verbs that are the writer's inference, not speech, when no source is their subject ("This suggests").
+_INTERPRETIVE_VERBS = _word_set("suggest suggests suggested indicate indicates indicated show shows showed")
+_ACCORDING_TO = ["according to", "as reported by", "as stated by", "reported by", "citing"]
+_UNNAMED_SOURCE = _words("reportedly|allegedly|purportedly|is said to|are said to|was said to|were said to")
+_CUES = _Lexicon(
+    {
+        "time": _TIME,
+        "event": _EVENT,
+        "concrete": _CONCRETE,
+        "opinion": _OPINION,
+        "evaluative": _EVALUATIVE,
+        "speculation": _SPECULATION,
+        "future": _FUTURE,
+        "speech": _SPEECH_VERBS,
+        "according": _ACCORDING_TO,
+        "unnamed": _UNNAMED_SOURCE,
+    },
+    case_sensitive=["may"],  # "May" is a month
+)
+_SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019.&-]*|[,()\"\u201c\u201d]")
+_QUOTE_SPAN = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{1,600})[\"\u201d]")
+# A name word: a capitalised word, an initial or dotted acronym ("J.", "U.S."), a title ("Dr.").
+_NAME_WORD = r"(?:(?:[A-Z]\.){1,3}(?![A-Za-z])|(?:Dr|Mr|Mrs|Ms|Gen|Prof|Sen|Gov|St|Lt|Col)\.|[A-Z][\w'\u2019-]*)"
+_ENTITY = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{_NAME_WORD})*")
+# Capitalised, but a time rather than a name.
+_CALENDAR_WORDS = _word_set(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec"""
+)
+_ACRONYM_IN_PARENS = re.compile(r"\(([A-Z][A-Z0-9&.-]{1,10})\)")
+_LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+# Between a subject and its verb: "has also said", "went on to assert", "later told".
+_AUXILIARIES = _word_set(
+    "has have had also later previously repeatedly again then officially publicly went on to was were "
+    "is are reportedly recently further first separately"
+)
+_PRONOUNS = frozenset(["he", "she"])
+_NOT_SOURCES = frozenset(["it", "they", "this", "that", "these", "those", "which", "who", "we", "i", "you"])
+# Capitalised only because they open the sentence; never a name on their own.
+_FUNCTION_WORDS = _word_set(
+    "The A An This These That Those Some Many Most Such Other It Its He She They We In On At During "
+    "After Before As If But And Moreover However Meanwhile While When According Reports I"
+)
+_CONNECTORS = frozenset(["of", "from", "in", "at", "for", "the", "a", "an"])
+_EDGE_WORDS = _CONNECTORS | {"and", "or", ",", "("}  # never the first or last word of a source
+# A person's role: it introduces a name ("leader Kim Jong-un") and stands for it later ("the leader").
+_ROLES = _word_set(
+    """leader president minister premier chancellor mayor governor senator spokesman spokeswoman
+    spokesperson secretary ambassador general commander chief director official officer analyst
+    professor economist researcher scientist lawyer attorney judge chairman chairwoman chair ceo
+    founder head king queen prince envoy diplomat adviser advisor lawmaker legislator deputy colonel
+    captain sergeant lieutenant superintendent inspector coach manager executive representative
+    councillor councilor sheriff prosecutor doctor forecaster meteorologist hydrologist engineer"""
+)
+_HONORIFICS = _word_set("mr mrs ms dr prof gen sen rep gov")
+_SOURCE_NOUNS = _ROLES | _word_set(
+    """officials reports report sources police analysts experts witnesses residents authorities
+    investigators prosecutors researchers scientists economists forecasters data figures statistics
+    study survey poll statement ministry agency government department office service authority
+    council committee commission military army media speech remarks address message documents
+    records court company union group spokesmen officers doctors agencies operator operators firm
+    utility airline hospital school university board bureau institute organisation organization
+    charity campaigners organisers organizers"""
+)
+_SOURCE_ADJECTIVES = _word_set(
+    """state-run state local senior former top unnamed anonymous military government intelligence
+    foreign defence defense health emergency city national regional federal deputy official
+    independent international western rescue weather many some"""
+)
+
+
+@dataclass(slots=True)
+class People:
+    """The people named so far in one article, so that "He said" and "the mayor said" resolve.
+
+    Only names introduced with a role or an honorific count as people ("Mayor Helen Okafor",
+    "Dr. Lee", "Jane Doe, a spokeswoman"): a bare capitalised name may be a country or an agency.
+    """
+
+    roles: dict[str, str | None] = field(default_factory=dict)  # full name -> the role it came with
+    by_token: dict[str, str] = field(default_factory=dict)  # "Kim" -> "Kim Jong-un"
+    latest: str | None = None  # the person mentioned last
+    latest_by_role: dict[str, str] = field(default_factory=dict)  # "mayor" -> the mayor mentioned last
+
+    def add(self, name: str, role: str | None) -> None:
+        if name not in self.roles:
+            self.roles[name] = role
+            for token in name.split():
+                self.by_token.setdefault(token, name)
+        self._touch(name)
+
+    def canonical(self, name: str) -> str:
+        """A short form ("Kim") as the full name first given ("Kim Jong-un"); others unchanged."""
+        if name in self.roles:
+            return name
+        people = {self.by_token.get(word) for word in name.split()}
+        return people.pop() if len(people) == 1 and None not in people else name
+
+    def last(self, role: str | None = None) -> str | None:
+        return self.latest if role is None else self.latest_by_role.get(role)
+
+    def remember(self, tokens: list[_Token], text: str) -> None:
+        """Learn "leader Kim Jong-un" and "Jane Doe, a spokeswoman"; note who was mentioned."""
+        for i, token in enumerate(tokens):
+            if token.lower in _ROLES or (token.lower in _HONORIFICS and token.text[0].isupper()):
+                name = _capitalised_run(tokens, i + 1)
+                if name:
+                    self.add(name, token.lower if token.lower in _ROLES else None)
+                elif token.text[0].islower():
+                    self._appositive(tokens, i, text)
+            if token.text[0].isupper() and (name := self.by_token.get(_strip_possessive(token.text))):
+                self._touch(name)
+
+    def _appositive(self, tokens: list[_Token], role_index: int, text: str) -> None:
+        # "Jane Doe, a spokeswoman for ...": up to three words between the article and the role.
+        for k in range(role_index - 1, max(-1, role_index - 5), -1):
+            if tokens[k].lower in ("a", "an", "the"):
+                if k >= 2 and "," in text[tokens[k - 1].end : tokens[k].start]:
+                    j = k - 1
+                    while j >= 0 and k - j <= 3 and tokens[j].text[0].isupper():
+                        j -= 1
+                    if k - 1 - j >= 2:
+                        self.add(" ".join(t.text for t in tokens[j + 1 : k]), tokens[role_index].lower)
+                return
+
+    def _touch(self, name: str) -> None:
+        self.latest = name
+        role = self.roles.get(name)
+        if role:
+            self.latest_by_role[role] = name
+
+
+def _capitalised_run(tokens: list[_Token], i: int) -> str | None:
+    words = []
+    while i < len(tokens) and len(words) < 3 and tokens[i].text[0].isupper():
+        words.append(_strip_possessive(tokens[i].text))
+        if tokens[i].text != words[-1]:
+            break  # a possessive ends the name: "Kim Jong-un's speech"
+        i += 1
+    return " ".join(words) or None
+
+
+def _strip_possessive(word: str) -> str:
+    return word[:-2] if word.endswith(("'s", "\u2019s")) else word
+
+
+@dataclass(frozen=True, slots=True)
+class _Attribution:
+    source: str | None  # None when unnamed ("reportedly") or an unresolved pronoun
+    reason: str
+    verb_span: tuple[int, int]  # character span of the attributing words
+    reports_after: int | None  # cues from here on are the source's: -1 the whole sentence, None none
+
+
+# --- Scoring ---
+
+
+def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSentence:
+    """Score one sentence; ``people`` carries who was named earlier in the same article."""
+    people = people if people is not None else People()
+    text = sentence.text
+    tokens = _tokens(text)
+    cues = _CUES.find(tokens)
+    quotes = [(m.start(), m.end(), m.group(1)) for m in _QUOTE_SPAN.finditer(text)]
+    quote_starts = [start for start, _, _ in quotes]
+
+    def quoted(pos: int) -> bool:
+        # Binary search: a sentence may hold many quotes, and every cue asks.
+        k = bisect.bisect_right(quote_starts, pos) - 1
+        return k >= 0 and pos < quotes[k][1]
+
+    reasons: list[str] = []
+    logit = _BIAS
+
+    quantities, dates = find_quantities_and_dates(text)
+    if quantities:
+        logit += _W_QUANTITY
+        for q in quantities[:3]:
+            reasons.append(f"states a quantity: {q.text}" + (" (approximate)" if q.approximate else ""))
+    if dates:
+        logit += _W_DATE
+        reasons.append("mentions a date: " + "; ".join(text[s:e] for s, e in dates[:3]))
+    elif times := cues.get("time"):
+        logit += _W_TIME
+        reasons.append("refers to a time: " + _span_text(text, tokens, times[0]))
+    if events := cues.get("event"):
+        logit += _W_EVENT
+        reasons.append("refers to an event: " + _span_text(text, tokens, events[0]))
+
+    interpretations: list[str] = []
+    attribution = _find_attribution(text, tokens, cues, people, quoted, interpretations)
+    if attribution:
+        logit += _W_NAMED_SOURCE if attribution.source else _W_UNNAMED_SOURCE
+        reasons.append(attribution.reason)
+
+    logit += _quote_boost([q for _, _, q in quotes], bool(attribution and attribution.source), reasons)
+
+    entities = _entities(text, quoted)
+    if entities:
+        logit += _W_ENTITIES if len(entities) >= 2 else _W_ONE_ENTITY
+        reasons.append("names " + ", ".join(entities[:4]))
+
+    verb_start, verb_end = attribution.verb_span if attribution else (-1, -1)
+    for first, last in cues.get("concrete", ()):
+        start = tokens[first].start
+        if not quoted(start) and not verb_start <= start < verb_end:
+            logit += _W_CONCRETE
+            reasons.append("concrete action: " + _span_text(text, tokens, (first, last)))
+            break
+
+    def reported(pos: int) -> bool:
+        after = attribution.reports_after if attribution and attribution.source else None
+        return after is not None and pos >= after
+
+    logit += _opinion(text, tokens, cues, quoted, reported, interpretations, reasons)
+    logit += _speculation(text, tokens, cues, quoted, reported, reasons)
+
+    logit += _shape_penalty(sentence, len(tokens), reasons)
+
+    people.remember(tokens, text)
+    return ScoredSentence(
+        text=text,
+        start=sentence.start,
+        end=sentence.end,
+        is_heading=sentence.is_heading,
+        score=round(1.0 / (1.0 + math.exp(-logit)), 3),
+        reasons=tuple(reasons),
+        attribution=attribution.source if attribution else None,
+        quantities=tuple(quantities),
+    )
+
+
+def _quote_boost(quoted_texts: list[str], sourced: bool, reasons: list[str]) -> float:
+    long_quotes = [q for q in quoted_texts if len(q.split()) >= 4]
+    short_quotes = [q for q in quoted_texts if 2 <= len(q.split()) <= 3]
+    if not (long_quotes or short_quotes):
+        return 0.0
+    shown = (long_quotes or short_quotes)[0].strip(" ,.")
+    shown = shown if len(shown) <= 60 else shown[:57].rstrip() + "..."
+    reasons.append(f'quotes {"directly" if long_quotes else "a phrase"}: "{shown}"')
+    boost = _W_LONG_QUOTE if long_quotes else _W_SHORT_QUOTE
+    return boost + (_W_SOURCED_QUOTE if sourced else 0.0)
+
+
+def _shape_penalty(sentence: Sentence, words: int, reasons: list[str]) -> float:
+    penalty = 0.0
+    if sentence.is_heading:
+        penalty += _W_HEADING
+        reasons.append("is a heading")
+    elif sentence.text.rstrip("\"'\u201d\u2019)] ").endswith("?"):
+        penalty += _W_QUESTION
+        reasons.append("is a question")
+    if words < _SHORT_WORDS and not sentence.is_heading:
+        penalty += _W_SHORT
+        reasons.append(f"very short ({words} words)")
+    elif words > _LONG_WORDS:
+        penalty += _W_LONG
+        reasons.append(f"very long ({words} words)")
+    return penalty
+
+
+def _span_text(text: str, tokens: list[_Token], hit: tuple[int, int]) -> str:
+    return text[tokens[hit[0]].start : tokens[hit[1]].end]
+
+
+def _opinion(
+    text: str,
+    tokens: list[_Token],
+    cues: dict[str, list[tuple[int, int]]],
+    quoted: Callable[[int], bool],
+    reported: Callable[[int], bool],
+    interpretations: list[str],
+    reasons: list[str],
+) -> float:
+    total = 0.0
+    strong = 0
+
+    def add_strong(reason: str) -> None:
+        nonlocal total, strong
+        total += _W_OPINION[0] if strong == 0 else _W_OPINION[1]
+        strong += 1
+        reasons.append(reason)
+
+    for verb in interpretations:
+        add_strong(f"opinion or interpretation: {verb}")
+    for hit in cues.get("opinion", ()):
+        start = tokens[hit[0]].start
+        if quoted(start):
+            continue
+        if reported(start):
+            total += _W_REPORTED
+            reasons.append("opinion, the source's: " + _span_text(text, tokens, hit))
+        else:
+            add_strong("opinion or interpretation: " + _span_text(text, tokens, hit))
+    mild = 0.0
+    for hit in cues.get("evaluative", ()):
+        first = hit[0]
+        start = tokens[first].start
+        if quoted(start):
+            continue
+        if reported(start):
+            total += _W_REPORTED
+            reasons.append("opinion, the source's: " + _span_text(text, tokens, hit))
+            continue
+        before = first - 1
+        if before >= 0 and tokens[before].lower in _INTENSIFIERS:
+            before -= 1
+        if before >= 0 and tokens[before].lower in _PREDICATE_VERBS:
+            add_strong("evaluative claim: " + _span_text(text, tokens, (before, hit[1])))
+        else:
+            mild = max(_CAP_EVALUATIVE_WORDS, mild + _W_EVALUATIVE_WORD)
+            reasons.append("evaluative wording: " + _span_text(text, tokens, hit))
+    return total + mild
+
+
+def _speculation(
+    text: str,
+    tokens: list[_Token],
+    cues: dict[str, list[tuple[int, int]]],
+    quoted: Callable[[int], bool],
+    reported: Callable[[int], bool],
+    reasons: list[str],
+) -> float:
+    total = 0.0
+    for hit in cues.get("speculation", ()):
+        start = tokens[hit[0]].start
+        if quoted(start):
+            continue
+        if reported(start):
+            total += _W_REPORTED
+            reasons.append("speculative wording, the source's: " + _span_text(text, tokens, hit))
+        else:
+            total += _W_SPECULATION[0] if total == 0 else _W_SPECULATION[1]
+            reasons.append("speculative wording: " + _span_text(text, tokens, hit))
+    total = max(total, _CAP_SPECULATION)
+    for hit in cues.get("future", ()):
+        start = tokens[hit[0]].start
+        if not quoted(start) and not reported(start):
+            total += _W_FUTURE
+            reasons.append("prediction: " + _span_text(text, tokens, hit))
+            break
+    return total
+
+
+def _entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
+    """Capitalised names and acronyms, the sentence's first word only when it is part of a name."""
+    found: list[str] = []
+    for m in _ENTITY.finditer(text):
+        words = m.group().split()
+        while words and words[0] in _FUNCTION_WORDS:
+            words.pop(0)
+        if not words or quoted(m.start()):
+            continue
+        if m.start() == 0 and len(words) == 1 and not words[0].isupper():
+            continue  # the first word is capitalised anyway
+        if all(w.rstrip(".").lower() in _CALENDAR_WORDS for w in words):
+            continue
+        name = _strip_possessive(" ".join(words))
+        if name not in found:
+            found.append(name)
+    return found
+
+
+# --- Attribution ---
+
+
+def _find_attribution(
+    text: str,
+    tokens: list[_Token],
+    cues: dict[str, list[tuple[int, int]]],
+    people: People,
+    quoted: Callable[[int], bool],
+    interpretations: list[str],
+) -> _Attribution | None:
+    """The first source the sentence names; interpretive verbs without one go to ``interpretations``."""
+    for first, last in cues.get("according", ()):
+        start, end = tokens[first].start, tokens[last].end
+        source = None if quoted(start) else _source_after(text, end)
+        if source:
+            name = _clean_source(source, people)
+            # "according to X" reports the whole sentence; "as reported by X" only the noun beside it.
+            reports_after = -1 if tokens[first].lower in ("according", "citing") else None
+            return _Attribution(name, f"attributed to {name}", (start, end), reports_after)
+    for first, last in _speech_verbs(tokens, cues.get("speech", [])):
+        start, end = tokens[first].start, tokens[last].end
+        if quoted(start):
+            continue
+        verb = tokens[first].text
+        found = _subject_before(text, start, people)
+        if found is None:
+            if verb in _INTERPRETIVE_VERBS:
+                interpretations.append(verb)
+            elif _char_before(text, start) in ('"', "\u201d"):
+                inverted = _source_after(text, end)  # '"...," said the mayor.'
+                if inverted:
+                    name = _clean_source(inverted, people)
+                    return _Attribution(name, f"attributed to {name}", (start, end), None)
+            continue
+        name, referring = found
+        if name is None:
+            return _Attribution(None, f"attributed to an unnamed speaker: {referring} {verb}", (start, end), None)
+        reason = f"attributed to {name}" + (f" (refers back to '{referring}')" if referring else "")
+        return _Attribution(name, reason, (start, end), end)
+    for first, last in cues.get("unnamed", ()):
+        start = tokens[first].start
+        if not quoted(start):
+            phrase = _span_text(text, tokens, (first, last))
+            return _Attribution(None, f"attributed without a named source: {phrase}", (start, start), None)
+    return None
+
+
+def _char_before(text: str, pos: int) -> str:
+    """The last non-space character before ``pos``."""
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    return text[pos - 1] if pos else ""
+
+
+def _speech_verbs(tokens: list[_Token], verbs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    hits = list(verbs)
+    for i, token in enumerate(tokens):
+        if token.lower in _SPEECH_ACTS and i + 1 < len(tokens) and tokens[i + 1].lower in ("a", "an", "the"):
+            for k in range(i + 2, min(i + 5, len(tokens))):
+                if tokens[k].lower in _SPEECH_OBJECTS:
+                    hits.append((i, k))
+                    break
+    return sorted(hits)
+
+
+def _subject_before(text: str, verb_start: int, people: People) -> tuple[str | None, str | None] | None:
+    """(source, the words it was resolved from) for the subject right before a speech verb.
+
+    None when the words before the verb are no source ("This dual focus suggests").
+    """
+    tokens = list(_SUBJECT_TOKEN.finditer(text, max(0, verb_start - 160), verb_start))
+    i = len(tokens) - 1
+    while i >= 0 and tokens[i].group().lower() in _AUXILIARIES:
+        i -= 1
+    if i < 0:
+        return None
+    if tokens[i].group() == ",":
+        # "Marta Jensen, a spokeswoman for the union, said": skip the apposition back to the name.
+        k = i - 1
+        while k >= 0 and i - k <= 12 and tokens[k].group() != ",":
+            k -= 1
+        if k < 1 or tokens[k + 1].group().lower() not in ("a", "an", "the"):
+            return None
+        i = k - 1
+    word = tokens[i].group()
+    if word.lower() in _PRONOUNS:
+        return people.last(), word
+    if word.lower() in _NOT_SOURCES:
+        return None
+    j = i
+    listing = False  # commas belong to the subject only in a list: "Washington, Seoul, and Kyiv"
+    while j >= 0 and i - j < 14:
+        word = tokens[j].group()
+        lowered = word.lower()
+        if word == ",":
+            if not (listing and j > 0 and tokens[j - 1].group()[0].isupper()):
+                break
+        elif lowered in ("and", "or", "&"):
+            listing = True
+        elif not (
+            word in "()"
+            or word[0].isupper()
+            or lowered in _CONNECTORS
+            or _strip_possessive(lowered) in _SOURCE_NOUNS
+            or lowered in _SOURCE_ADJECTIVES
+        ):
+            break
+        j -= 1
+    subject = tokens[j + 1 : i + 1]
+    while subject and subject[0].group().lower() in _EDGE_WORDS:
+        subject.pop(0)
+    if not subject or not _is_source([t.group() for t in subject]):
+        return None
+    phrase = text[subject[0].start() : subject[-1].end()]
+    last = subject[-1].group()
+    if last.lower() in _ROLES and last[0].islower():
+        # "The North Korean leader": a role standing for the person last named with it.
+        person = people.last(last.lower())
+        if person:
+            return person, phrase
+    return _clean_source(phrase, people), None
+
+
+def _is_source(words: list[str]) -> bool:
+    return any(
+        _strip_possessive(w).lower() in _SOURCE_NOUNS or (w[0].isupper() and w not in _FUNCTION_WORDS) for w in words
+    )
+
+
+def _source_after(text: str, pos: int) -> str | None:
+    """The source named after "according to" or an inverted "said": up to the next comma or verb."""
+    words = []
+    for t in _SUBJECT_TOKEN.finditer(text, pos, min(len(text), pos + 160)):
+        word = t.group()
+        lowered = word.lower()
+        if not (
+            word in "()"
+            or word[0].isupper()
+            or lowered in _CONNECTORS
+            or lowered in _SOURCE_NOUNS
+            or lowered in _SOURCE_ADJECTIVES
+            or lowered == "and"
+        ):
+            break
+        words.append(t)
+        if len(words) >= 10:
+            break
+    while words and words[-1].group().lower() in _EDGE_WORDS:
+        words.pop()
+    if not words or not _is_source([t.group() for t in words]):
+        return None
+    return text[words[0].start() : words[-1].end()].rstrip(".")
+
+
+def _clean_source(phrase: str, people: People) -> str:
+    """ "the state-run Korean Central News Agency (KCNA)" -> "KCNA"; "leader Kim Jong-un" -> "Kim Jong-un"."""
+    acronym = _ACRONYM_IN_PARENS.search(phrase)
+    if acronym:
+        return acronym.group(1)
+    phrase = _LEADING_DETERMINER.sub("", phrase.strip(" ,"))
+    words = phrase.split()
+    # A role before a name goes: "North Korean leader Kim Jong-un", "Mayor Helen Okafor".
+    for k in range(len(words) - 2, -1, -1):
+        if words[k].lower().rstrip(".") in _ROLES | _HONORIFICS:
+            rest = words[k + 1 :]
+            if all(w[0].isupper() for w in rest):
+                return people.canonical(_strip_possessive(" ".join(rest)))
+            break
+    # "Kim Jong-un's speech" -> the person whose speech it is.
+    for k, w in enumerate(words):
+        if w.endswith(("'s", "\u2019s")) and w[0].isupper():
+            return people.canonical(_strip_possessive(" ".join(words[: k + 1])))
+    return people.canonical(phrase) if phrase[:1].isupper() else phrase
