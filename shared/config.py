@@ -47,9 +47,7 @@ class Settings(BaseSettings):
     fetch_timeout_seconds: float = Field(default=10.0, description="Longest one fetch may take, all hops.")
     fetch_connect_timeout_seconds: float = Field(default=3.0, description="Longest a connect may take.")
     fetch_max_redirects: int = Field(default=5, description="Most redirects followed.")
-    fetch_user_agent: str = Field(
-        default="factcheck-bot/0.1", description="User-Agent of fetches."
-    )
+    fetch_user_agent: str = Field(default="factcheck-bot/0.1", description="User-Agent of fetches.")
 
     @field_validator("fetch_allow_hosts", mode="before")
     @classmethod

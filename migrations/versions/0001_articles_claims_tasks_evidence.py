@@ -137,7 +137,6 @@ def upgrade() -> None:
         postgresql_where=sa.text("status IN ('pending', 'queued', 'running')"),
     )
 
-
     # Wake the relay as soon as a transaction that leaves pending tasks behind commits (NOTIFY is
     # transactional); the relay's periodic sweep covers the times nobody was listening.
     op.execute(NOTIFY_FUNCTION)

@@ -5,21 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 
 from shared.models import Evidence, VerificationTask
-from tests.support.articles import BODY, article
+from tests.support.articles import BODY, REPORT, article
 from tests.support.services import running, service_env
 from tests.support.waiting import all_tasks_finished
-
-REPORT = """<html><head><title>Wendle flood: the agency's figures</title>
-<meta property="og:site_name" content="Valley Courier"></head><body>
-<nav>Home | News | Sport | Weather</nav>
-<article><h1>Wendle flood: the agency's figures</h1>
-<p>The Environment Agency confirmed on Wednesday that more than 1,200 homes were flooded in Harlow Vale
-after the defences along the River Wendle failed.</p>
-<p>The Mill Street gauge recorded 3.5 metres of water, the highest level since records began there in 1968,
-according to the agency's hydrologists.</p>
-<p>Mayor Dana Okafor told reporters that 14 schools would remain closed until Friday while engineers
-inspect the buildings.</p></article>
-<footer>Copyright Valley Courier. All rights reserved.</footer></body></html>"""
 
 
 async def test_every_task_ends_done_with_evidence_from_the_cited_page(client, db, settings, web, log_dir):

@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.models import Evidence, VerificationTask
-from tests.support.articles import article
-from tests.e2e.test_verification import REPORT
+from tests.support.articles import REPORT, article
 from tests.support.services import ServiceProcess, running, service_env
 from tests.support.waiting import all_tasks_finished, eventually
 

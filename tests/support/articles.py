@@ -18,3 +18,17 @@ BODY = (
 
 def article(**fields) -> dict:
     return {"title": "River Wendle bursts its banks", "body": BODY, "source": "test-wire", **fields}
+
+
+# A page that an article of BODY might cite, with the boilerplate real pages have around the text.
+REPORT = """<html><head><title>Wendle flood: the agency's figures</title>
+<meta property="og:site_name" content="Valley Courier"></head><body>
+<nav>Home | News | Sport | Weather</nav>
+<article><h1>Wendle flood: the agency's figures</h1>
+<p>The Environment Agency confirmed on Wednesday that more than 1,200 homes were flooded in Harlow Vale
+after the defences along the River Wendle failed.</p>
+<p>The Mill Street gauge recorded 3.5 metres of water, the highest level since records began there in 1968,
+according to the agency's hydrologists.</p>
+<p>Mayor Dana Okafor told reporters that 14 schools would remain closed until Friday while engineers
+inspect the buildings.</p></article>
+<footer>Copyright Valley Courier. All rights reserved.</footer></body></html>"""
