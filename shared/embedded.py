@@ -9,6 +9,7 @@ import contextlib
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,10 @@ def start_postgres(data_dir: Path):
 
     path = (data_dir / "postgres").resolve()
     path.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(path, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # Its lock file goes to /tmp when XDG_RUNTIME_DIR is unset, which is fine; say nothing about it.
+        warnings.simplefilter("ignore", UserWarning)
+        server = pgserver.get_server(path, cleanup_mode="stop")
     return server, server.get_uri()
 
 

@@ -14,8 +14,10 @@ if not settings.database_url or not settings.redis_url:
     raise SystemExit("FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL must be set (`make run` sets them)")
 
 broker = queue.create_broker(settings.redis_url)
-broker.add_middleware(WorkerResources(settings))
+# AsyncIO first: dramatiq boots middleware in order and shuts it down in reverse, so the event loop
+# is running both when the resources are made and when they are closed.
 broker.add_middleware(AsyncIO())
+broker.add_middleware(WorkerResources(settings))
 dramatiq.set_broker(broker)
 
 from services.worker.actors import verification  # noqa: E402,F401  (actors need the broker set first)

@@ -1,7 +1,7 @@
 """One engine, one session factory, one HTTP client and one fetcher per worker process.
 
 Created when the worker boots and closed when it shuts down, by a dramatiq middleware that must come
-before the AsyncIO middleware (so the event loop still runs when the resources are closed).
+after the AsyncIO middleware (so the event loop still runs when the resources are closed).
 """
 
 from __future__ import annotations
