@@ -19,13 +19,13 @@ import redis
 
 def start_postgres(data_dir: Path):
     """Start (or attach to) the embedded PostgreSQL in data_dir/postgres; returns (server, url)."""
-    import pgserver  # imported here: only needed when no database is configured
-
     path = (data_dir / "postgres").resolve()
     path.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         # Its lock file goes to /tmp when XDG_RUNTIME_DIR is unset, which is fine; say nothing about it.
         warnings.simplefilter("ignore", UserWarning)
+        import pgserver  # imported here: only needed when no database is configured
+
         server = pgserver.get_server(path, cleanup_mode="stop")
     return server, server.get_uri()
 

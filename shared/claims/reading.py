@@ -31,13 +31,6 @@ async def get_claim(session: AsyncSession, claim_id: int) -> ClaimDetail:
     return ClaimDetail(claim, list(evidence), task)
 
 
-async def claims_of_article(session: AsyncSession, article_id: int) -> list[Claim]:
-    rows = await session.scalars(
-        select(Claim).where(Claim.article_id == article_id).order_by(Claim.char_start, Claim.id)
-    )
-    return list(rows)
-
-
 async def list_claims(
     session: AsyncSession,
     *,

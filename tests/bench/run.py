@@ -35,10 +35,12 @@ def progress(label: str, done: float, total: float, extra: str = "") -> None:
 
 
 def bench_extractor(body: str, seconds: float = 5.0) -> float:
-    sentences, started = 0, time.perf_counter()
+    sentences, started, shown = 0, time.perf_counter(), 0.0
     while (elapsed := time.perf_counter() - started) < seconds:
         sentences += len(score_sentences(body))
-        progress("extractor", elapsed, seconds)
+        if elapsed - shown >= 0.5:
+            progress("extractor", elapsed, seconds)
+            shown = elapsed
     print(file=sys.stderr)
     return sentences / (time.perf_counter() - started)
 

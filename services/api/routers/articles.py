@@ -5,9 +5,8 @@ from fastapi import APIRouter, Response, status
 from services.api.deps import SessionDep, SettingsDep
 from services.api.errors import error_responses
 from shared.articles.ingest import ingest_article
-from shared.articles.reading import get_article
+from shared.articles.reading import read_article
 from shared.articles.schemas import ArticleCreate, ArticleRead
-from shared.claims.reading import claims_of_article
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -31,7 +30,7 @@ async def submit_article(data: ArticleCreate, session: SessionDep, settings: Set
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    return await _read(session, result.article_id)
+    return ArticleRead.model_validate({**result.article, "claims": result.claims})
 
 
 @router.get(
@@ -40,15 +39,6 @@ async def submit_article(data: ArticleCreate, session: SessionDep, settings: Set
     summary="An article with its claims",
     responses=error_responses(404, 422),
 )
-async def read_article(article_id: int, session: SessionDep):
-    return await _read(session, article_id)
-
-
-async def _read(session, article_id: int) -> ArticleRead:
-    article = await get_article(session, article_id)
-    claims = await claims_of_article(session, article_id)
-    return ArticleRead.model_validate({**_columns(article), "claims": claims})
-
-
-def _columns(row) -> dict:
-    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+async def article(article_id: int, session: SessionDep):
+    stored, claims = await read_article(session, article_id)
+    return ArticleRead.model_validate({**stored, "claims": claims})
