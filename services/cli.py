@@ -20,7 +20,8 @@ from shared.config import get_settings
 from shared.schema import upgrade
 
 
-def _processes(host: str, port: int) -> dict[str, list[str]]:
+def commands(host: str, port: int) -> dict[str, list[str]]:
+    """How each part of the service is started: the API, a worker and the relay."""
     python = sys.executable
     return {
         "api": [python, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--host", host,
@@ -46,14 +47,15 @@ def run() -> int:
             print(f"embedded servers: data in {settings.data_dir.resolve()}", flush=True)
         upgrade(database_url)
         env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
-        children = {
-            name: subprocess.Popen(argv, env=env, start_new_session=True)
-            for name, argv in _processes(settings.host, settings.port).items()
-        }
+        children: dict[str, subprocess.Popen] = {}
         url = f"http://{settings.host}:{settings.port}"
         announced = False
         exit_code = 0
         try:
+            for name, argv in commands(settings.host, settings.port).items():
+                if stop:  # Ctrl-C while the servers or the migrations were starting
+                    break
+                children[name] = subprocess.Popen(argv, env=env, start_new_session=True)
             while not stop:
                 dead = [name for name, proc in children.items() if proc.poll() is not None]
                 if dead:
@@ -67,7 +69,8 @@ def run() -> int:
         finally:
             # The API first, so nothing new comes in; then the relay and the workers finish what they hold.
             for name in ("api", "relay", "worker"):
-                _stop(children[name])
+                if name in children:
+                    stop(children[name])
         print("factcheck stopped", flush=True)
         return exit_code
 
@@ -79,13 +82,15 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """SIGTERM to the child, which stops its own children (a second SIGTERM would make dramatiq kill its
+    workers mid-task); SIGKILL to its whole process group if it has not stopped in time."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
+        proc.terminate()
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
 
 

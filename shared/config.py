@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     fetch_connect_timeout_seconds: float = Field(default=3.0, description="Longest a connect may take.")
     fetch_max_redirects: int = Field(default=5, description="Most redirects followed.")
     fetch_user_agent: str = Field(default="factcheck-bot/0.1", description="User-Agent of fetches.")
+
+    @model_validator(mode="after")
+    def _stuck_after_outlasts_a_run(self) -> Settings:
+        # A run still going must not be taken for a dead one and started a second time.
+        if self.task_stuck_after_seconds <= self.task_time_limit_seconds:
+            raise ValueError("FACTCHECK_TASK_STUCK_AFTER_SECONDS must be more than FACTCHECK_TASK_TIME_LIMIT_SECONDS")
+        return self
 
     @field_validator("fetch_allow_hosts", mode="before")
     @classmethod

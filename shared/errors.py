@@ -22,16 +22,6 @@ class NotFound(AppError):
     code = "not_found"
 
 
-class Conflict(AppError):
-    status = 409
-    code = "conflict"
-
-
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"
-
-
-class InvalidInput(AppError):
-    status = 422
-    code = "invalid"

@@ -5,6 +5,7 @@ API and relay code never import worker modules; they name the actor.
 
 from __future__ import annotations
 
+import redis
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
@@ -12,9 +13,11 @@ VERIFY_ACTOR = "verification.verify"
 VERIFY_QUEUE = "verification"
 
 
-def create_broker(redis_url: str, *, middleware=None) -> RedisBroker:
+def create_broker(redis_url: str) -> RedisBroker:
+    # A Redis that hangs must not hold the relay (and its row locks) for long.
+    client = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5)
     # A worker that stops sending heartbeats for this long has its unacknowledged messages handed to others.
-    return RedisBroker(url=redis_url, middleware=middleware, heartbeat_timeout=30_000)
+    return RedisBroker(client=client, heartbeat_timeout=30_000)
 
 
 def send(broker: RedisBroker, actor_name: str, queue_name: str, *args) -> None:

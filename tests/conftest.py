@@ -68,10 +68,11 @@ async def engine(settings):
 
 
 @pytest.fixture
-async def db(engine):
-    """A session factory on an emptied database."""
+async def db(engine, settings):
+    """A session factory on an emptied database, with an emptied queue (ids restart, so old messages must go)."""
     async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    redis.Redis.from_url(settings.redis_url).flushdb()
     return session_factory(engine)
 
 

@@ -37,10 +37,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.redis.aclose()
             await app.state.engine.dispose()
 
-    app = FastAPI(title="Fact-check workflow service", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Fact-check workflow service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=errors.COMMON_RESPONSES,
+    )
     errors.install(app)
-    # A 1 MB body may grow when JSON-escaped; beyond twice that (plus room for the other fields) nothing is read.
-    app.add_middleware(BodySizeLimit, max_bytes=2 * settings.max_body_bytes + 65_536)
+    # JSON escaping can make a body up to six times larger on the wire (\uXXXX); the exact limit on the
+    # body itself is checked after parsing. Beyond this, nothing is read at all.
+    app.add_middleware(BodySizeLimit, max_bytes=6 * settings.max_body_bytes + 65_536)
     for module in (health, articles, claims, extract):
         app.include_router(module.router)
     return app

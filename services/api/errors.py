@@ -8,6 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from shared.errors import AppError
@@ -40,7 +42,17 @@ def error_responses(*statuses: int) -> dict[int | str, dict]:
     return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
 
 
-def _body(code: str, detail: str, status: int, **extra) -> JSONResponse:
+# Any endpoint may answer these: a request over the size limit, and the database or Redis being away.
+COMMON_RESPONSES = {
+    413: {"model": ErrorBody, "description": _DESCRIPTIONS[413]},
+    503: {"model": ErrorBody, "description": _DESCRIPTIONS[503]},
+}
+
+# Failures of the servers behind the API, not of the request: the client may try again later.
+_UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError, RedisConnectionError)
+
+
+def error_response(code: str, detail: str, status: int, **extra) -> JSONResponse:
     return JSONResponse({"error": code, "detail": detail, **extra}, status_code=status)
 
 
@@ -50,29 +62,34 @@ def _field_name(loc: tuple) -> str:
 
 
 async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-    return _body(exc.code, exc.message, exc.status, **exc.extra)
+    return error_response(exc.code, exc.message, exc.status, **exc.extra)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         reason = next(e for e in errors if e.get("type") == "json_invalid").get("ctx", {}).get("error", "")
-        return _body("invalid_json", f"the request body is not valid JSON: {reason}".rstrip(": "), 422)
+        return error_response("invalid_json", f"the request body is not valid JSON: {reason}".rstrip(": "), 422)
     fields = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in errors]
     detail = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return _body("invalid", detail, 422, fields=fields)
+    return error_response("invalid", detail, 422, fields=fields)
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's "error parsing the body", made precise
-        return _body("invalid_json", f"the request body is not valid UTF-8: {exc.__cause__.reason}", 422)
+    if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not parse the body: say why
+        cause = exc.__cause__
+        why = f"not valid UTF-8 ({cause.reason})" if isinstance(cause, UnicodeDecodeError) else "not valid JSON"
+        return error_response("invalid_json", f"the request body is {why}", 422)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, _UNAVAILABLE):
+        log.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return error_response("unavailable", "a server the service needs is unreachable; try again shortly", 503)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _body("internal", "an unexpected error occurred; it has been logged", 500)
+    return error_response("internal", "an unexpected error occurred; it has been logged", 500)
 
 
 def install(app: FastAPI) -> None:

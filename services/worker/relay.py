@@ -58,6 +58,7 @@ class Relay:
         failures = 0
         try:
             while not self.stopping.is_set():
+                self.wake.clear()  # before the sweep: a NOTIFY during it wakes the next one
                 try:
                     sent = await self.relay_once()
                     failures = 0
@@ -67,17 +68,20 @@ class Relay:
                     sent = 0
                 if sent == BATCH:
                     continue  # more are waiting
-                self.wake.clear()
-                delay = min(self.settings.relay_interval_seconds * (2 ** min(failures, 4)), 30.0)
-                await self._sleep(delay)
+                if failures:  # back off; new articles must not make us hammer a server that is away
+                    await self._sleep(min(self.settings.relay_interval_seconds * 2 ** min(failures, 4), 30.0),
+                                      wake=False)  # fmt: skip
+                else:
+                    await self._sleep(self.settings.relay_interval_seconds)
         finally:
             listener.cancel()
             await asyncio.gather(listener, return_exceptions=True)
             self.broker.close()
             await self.engine.dispose()
 
-    async def _sleep(self, seconds: float) -> None:
-        waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(self.stopping.wait())]
+    async def _sleep(self, seconds: float, *, wake: bool = True) -> None:
+        events = [self.stopping, self.wake] if wake else [self.stopping]
+        waiters = [asyncio.create_task(event.wait()) for event in events]
         await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()

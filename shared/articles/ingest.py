@@ -7,7 +7,9 @@ off this hot path.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import insert, select, text
@@ -19,7 +21,7 @@ from shared.articles.reading import read_article
 from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.claims.models import Claim
-from shared.errors import PayloadTooLarge
+from shared.validation import ensure_fits
 from shared.verification.models import VerificationTask
 
 SUPPORTED_LANGUAGES = ("en",)
@@ -37,7 +39,8 @@ class IngestResult:
 
 
 def content_hash(title: str, body: str) -> str:
-    return hashlib.sha256(f"{title}\n{body}".encode()).hexdigest()
+    # JSON keeps the two apart: no other title and body give the same bytes.
+    return hashlib.sha256(json.dumps([title, body]).encode()).hexdigest()
 
 
 def unsupported_language_note(language: str) -> str | None:
@@ -55,8 +58,7 @@ async def ingest_article(
     claim_threshold: float,
     submitted_by: str | None = None,
 ) -> IngestResult:
-    if len(data.body.encode()) > max_body_bytes:
-        raise PayloadTooLarge(f"body: larger than {max_body_bytes} bytes", extra={"field": "body"})
+    ensure_fits(data.body, "body", max_body_bytes)
 
     note = unsupported_language_note(data.language)
     digest = content_hash(data.title, data.body)
@@ -91,7 +93,9 @@ async def ingest_article(
         stored, claims = await read_article(session, existing)
         return IngestResult(stored, claims, created=False)
 
-    extracted = [] if note else extract_claims(data.body, threshold=claim_threshold)
+    # Extraction is CPU work (milliseconds per article, seconds for a huge one): off the event loop, so the
+    # process keeps answering other requests meanwhile.
+    extracted = [] if note else await asyncio.to_thread(extract_claims, data.body, threshold=claim_threshold)
     claims = []
     if extracted:
         claims = (

@@ -1,24 +1,25 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.claims.schemas import ClaimRead
-from shared.validation import HttpUrl
+from shared.validation import HttpUrl, Moment, Text
 
 
 class ArticleCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=500, description="Headline, at most 500 characters.")
-    body: str = Field(description="Full text. Not empty; at most FACTCHECK_MAX_BODY_BYTES (1 MB) in UTF-8.")
+    title: Text = Field(min_length=1, max_length=500, description="Headline, at most 500 characters.")
+    body: Text = Field(description="Full text. Not empty; at most FACTCHECK_MAX_BODY_BYTES (1 MB) in UTF-8.")
     url: HttpUrl | None = Field(default=None, description="Where the article is published (absolute http(s)).")
-    source: str = Field(default="api", min_length=1, max_length=200, description="Outlet or feed it comes from.")
-    external_id: str | None = Field(
+    source: Text = Field(default="api", min_length=1, max_length=200, description="Outlet or feed it comes from.")
+    external_id: Text | None = Field(
         default=None, min_length=1, max_length=500, description="The sender's id; with source, the idempotency key."
     )
-    published_at: datetime | None = Field(default=None, description="ISO 8601; without a zone, UTC.")
+    published_at: Moment | None = Field(default=None, description="ISO 8601; without a zone, UTC.")
     language: str = Field(
         default="en",
+        max_length=35,
         pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
         description="BCP 47 tag. Claims are extracted from English only.",
     )
@@ -38,11 +39,6 @@ class ArticleCreate(BaseModel):
         if not value.strip():
             raise ValueError("must not be empty or only white space")
         return value
-
-    @field_validator("published_at")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 class ArticleRead(BaseModel):

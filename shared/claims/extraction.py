@@ -1,7 +1,7 @@
 """Check-worthy claims of an article body: the sentences a fact-checker would pick, with why.
 
-Pure functions, no I/O: the ingest path calls ``extract_claims`` per request and the preview calls
-``score_sentences`` to show every sentence with its score.
+Pure functions, no I/O: the ingest path and the preview (POST /v1/extract) call ``extract_claims``;
+``score_sentences`` gives every sentence with its score, claim or not (the benchmark and the tests use it).
 """
 
 from __future__ import annotations

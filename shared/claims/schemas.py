@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.validation import Text
+
 
 class QuantityRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -42,7 +44,7 @@ class ClaimRead(ExtractedClaimRead):
 
 
 class ExtractRequest(BaseModel):
-    text: str = Field(min_length=1, description="Text to find check-worthy claims in. Nothing is stored.")
+    text: Text = Field(min_length=1, description="Text to find check-worthy claims in. Nothing is stored.")
     threshold: float | None = Field(default=None, ge=0, le=1, description="Minimum score; the service's default.")
 
 

@@ -196,9 +196,13 @@ class SafeFetcher:
 
     async def _follow(self, url: str, accept: str | None, hops: list[str]) -> FetchedPage:
         current = _parse_url(url)
+        # The allow list opens non-public hosts to URLs that name them, not to any public page that
+        # redirects there: later hops may use it only if the first hop did.
+        may_use_allow_list = self._is_allowed(current)
         for _ in range(self._max_redirects + 1):
             hops.append(str(current))
-            response = await self._send(await self._pinned_request(current, accept), current)
+            request = await self._pinned_request(current, accept, may_use_allow_list)
+            response = await self._send(request, current)
             try:
                 location = _redirect_location(response, current)
                 if location is None:
@@ -208,14 +212,14 @@ class SafeFetcher:
             current = location
         raise FetchError(f"too many redirects ({self._max_redirects})", str(current))
 
-    async def _pinned_request(self, url: httpx.URL, accept: str | None) -> httpx.Request:
+    async def _pinned_request(self, url: httpx.URL, accept: str | None, may_use_allow_list: bool) -> httpx.Request:
         """Check the host's addresses and build a request that connects to the one checked.
 
         httpx connects to whatever host is in the request URL, so the URL gets the checked IP address;
         the server still sees the real name in the Host header, and for https the TLS handshake sends the
         name as SNI (the `sni_hostname` extension) and verifies the certificate against the name.
         """
-        ip = await self._checked_address(url)
+        ip = await self._checked_address(url, may_use_allow_list)
         headers = {
             "Host": url.netloc.decode("ascii"),  # name[:port], exactly as httpx would have sent it
             "User-Agent": self._user_agent,
@@ -236,7 +240,7 @@ class SafeFetcher:
             extensions=extensions,
         )
 
-    async def _checked_address(self, url: httpx.URL) -> str:
+    async def _checked_address(self, url: httpx.URL, may_use_allow_list: bool) -> str:
         """Resolve the host once; refuse unless every address is public. Returns the address to use."""
         host = url.raw_host.decode("ascii")
         literal = _ip_literal(host)
@@ -244,7 +248,7 @@ class SafeFetcher:
             addresses = [literal]
         else:
             addresses = await self._resolve(host, url.port or _default_port(url), url)
-        if not self._is_allowed(url):
+        if not (may_use_allow_list and self._is_allowed(url)):
             for ip in addresses:
                 problem = address_problem(ip)
                 if problem is not None:

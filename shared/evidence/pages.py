@@ -110,11 +110,13 @@ def _local_name(element: etree._Element) -> str:
 
 _SPACES = re.compile(r"[ \t\f\v\r\xa0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# Control characters (NUL above all, which PostgreSQL cannot store) and unpaired surrogates carry no text.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def _tidy(text: str) -> str:
-    """Collapse runs of spaces, one paragraph per line, no blank lines, no edge whitespace."""
-    text = _SPACES.sub(" ", text.replace("\r\n", "\n"))
+    """Collapse runs of spaces, one paragraph per line, no blank lines, no edge whitespace, no controls."""
+    text = _SPACES.sub(" ", _CONTROLS.sub("", text.replace("\r\n", "\n")))
     text = _BLANK_LINES.sub("\n", text)
     return "\n".join(line.strip() for line in text.split("\n")).strip()
 
@@ -128,5 +130,5 @@ def _plain_text(text: str) -> str:
 
 
 def _clean(value: str | None) -> str | None:
-    value = (value or "").strip()
+    value = _CONTROLS.sub("", value or "").strip()
     return value or None

@@ -6,9 +6,10 @@ evidence is written with ON CONFLICT DO NOTHING on (claim, provider, url).
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,21 +23,46 @@ from shared.verification.models import TaskStatus, VerificationTask
 FINISHED = (TaskStatus.done, TaskStatus.failed)
 
 
-async def start_task(session: AsyncSession, task_id: int) -> ClaimContext | None:
-    """Mark the task running and load its claim; None when there is nothing to do."""
-    task = await session.scalar(select(VerificationTask).where(VerificationTask.id == task_id).with_for_update())
-    if task is None or task.status in FINISHED:
-        return None
-    task.status = TaskStatus.running
-    task.attempts += 1
-    task.started_at = func.now()
-    row = (
+@dataclass(frozen=True, slots=True)
+class Started:
+    claim: ClaimContext
+    attempt: int
+
+
+async def start_task(session: AsyncSession, task_id: int, *, lease: timedelta, max_attempts: int) -> Started | None:
+    """Claim the task for this run; None when there is nothing to do.
+
+    Claimed atomically: a duplicate message that arrives while another run holds the task finds nothing to
+    claim. A run that has held it longer than `lease` is taken to be dead (its worker was killed).
+    A task that keeps killing its workers is given up after `max_attempts`.
+    """
+    abandoned = (VerificationTask.status == TaskStatus.running) & (VerificationTask.started_at < func.now() - lease)
+    claimed = (
         await session.execute(
-            select(Claim, Article).join(Article, Article.id == Claim.article_id).where(Claim.id == task.claim_id)
+            update(VerificationTask)
+            .where(
+                VerificationTask.id == task_id,
+                or_(
+                    VerificationTask.status.in_([TaskStatus.pending, TaskStatus.queued]),
+                    abandoned,
+                ),
+            )
+            .values(status=TaskStatus.running, attempts=VerificationTask.attempts + 1, started_at=func.now())
+            .returning(VerificationTask.claim_id, VerificationTask.attempts)
+        )
+    ).one_or_none()
+    if claimed is None:
+        return None
+    claim_id, attempt = claimed
+    if attempt > max_attempts:
+        await record_error(session, task_id, f"gave up after {max_attempts} attempts", final=True)
+        return None
+    claim, article = (
+        await session.execute(
+            select(Claim, Article).join(Article, Article.id == Claim.article_id).where(Claim.id == claim_id)
         )
     ).one()
-    claim, article = row
-    return ClaimContext(
+    context = ClaimContext(
         claim_id=claim.id,
         text=claim.text,
         attribution=claim.attribution,
@@ -46,6 +72,7 @@ async def start_task(session: AsyncSession, task_id: int) -> ClaimContext | None
         article_links=article.links,
         article_body=article.body,
     )
+    return Started(context, attempt)
 
 
 async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcome: Outcome) -> None:
@@ -69,19 +96,17 @@ async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcom
 
 
 async def record_error(session: AsyncSession, task_id: int, reason: str, *, final: bool) -> None:
-    """A run that raised: keep the reason; end the task `failed` once its retries are used up."""
+    """A run that raised: keep the reason; `failed` once its retries are used up, else queued for the retry."""
     values = {"last_error": reason}
     if final:
         values |= {"status": TaskStatus.failed, "finished_at": func.now()}
+    else:
+        values |= {"status": TaskStatus.queued, "queued_at": func.now()}
     await session.execute(
         update(VerificationTask)
         .where(VerificationTask.id == task_id, VerificationTask.status.not_in(FINISHED))
         .values(**values)
     )
-
-
-async def attempts_of(session: AsyncSession, task_id: int) -> int:
-    return await session.scalar(select(VerificationTask.attempts).where(VerificationTask.id == task_id)) or 0
 
 
 def _summary(problems: list[Problem]) -> str:

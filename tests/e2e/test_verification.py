@@ -32,11 +32,12 @@ async def test_every_task_ends_done_with_evidence_from_the_cited_page(client, db
         assert detail["task"]["status"] == "done" and detail["evidence"][0]["url"] == found.url
 
         # Run every task again: the worker fetches and scores again but stores nothing twice.
-        before = len(evidence)
+        before, fetches = len(evidence), len(web.requests)
         async with db() as session, session.begin():
             await session.execute(update(VerificationTask).values(status="pending"))
         tasks = await all_tasks_finished(db)
         assert {t.attempts for t in tasks} == {2}
+        assert len(web.requests) == 2 * fetches  # it did read the page again
         async with db() as session:
             assert await session.scalar(select(func.count()).select_from(Evidence)) == before
 
@@ -61,3 +62,16 @@ async def test_private_and_loopback_links_are_not_fetched_by_default(client, db,
         reasons = {p["url"]: p["reason"] for p in task.problems}
         assert set(reasons) == set(links)
         assert all(reason.startswith("not fetched: blocked") for reason in reasons.values()), reasons
+
+
+async def test_a_page_with_control_characters_still_ends_the_task(client, db, settings, web, log_dir):
+    page = "The Environment Agency said more than 1,200 homes were flooded\x00 in Harlow Vale.\x07\n"
+    web.route("/plain", page.encode(), content_type="text/plain; charset=utf-8")
+    env = service_env(settings, FACTCHECK_FETCH_ALLOW_HOSTS="127.0.0.1")
+    with running("relay", "worker", env=env, log_dir=log_dir):
+        await client.post("/v1/articles", json=article(links=[web.url("/plain")], external_id="nul-1"))
+        tasks = await all_tasks_finished(db)
+    assert {t.status for t in tasks} == {"done"}
+    async with db() as session:
+        passages = list(await session.scalars(select(Evidence.passage)))
+    assert passages and not any("\x00" in p or "\x07" in p for p in passages)

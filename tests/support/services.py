@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from services.api.app import create_app
+from services.cli import commands, stop
 from shared.config import Settings
 from shared.embedded import free_port
 
@@ -56,11 +56,6 @@ def service_env(settings: Settings, **overrides: str) -> dict[str, str]:
 class ServiceProcess:
     """A worker or relay process, started as `make run` starts it; stoppable gently or with SIGKILL."""
 
-    COMMANDS = {
-        "worker": [sys.executable, "-m", "dramatiq", "services.worker.main", "--processes", "1", "--threads", "4"],
-        "relay": [sys.executable, "-m", "services.worker.relay"],
-    }
-
     def __init__(self, kind: str, env: dict[str, str], log_dir: Path) -> None:
         self.kind = kind
         self.env = env
@@ -71,7 +66,7 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            self.COMMANDS[self.kind], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            commands("127.0.0.1", 0)[self.kind], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         log.close()
@@ -86,13 +81,9 @@ class ServiceProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
-    def stop(self, timeout: float = 15) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
+    def stop(self) -> None:
+        if self.process:
+            stop(self.process)
 
 
 @contextmanager

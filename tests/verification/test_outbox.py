@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import redis
 from sqlalchemy import func, select, text, update
 
@@ -21,7 +23,6 @@ async def statuses(db) -> list[str]:
 
 
 async def test_pending_tasks_are_sent_once_and_marked_queued(client, db, settings):
-    redis.Redis.from_url(settings.redis_url).flushdb()
     claims = (await client.post("/v1/articles", json=article(external_id="o-1"))).json()["claims"]
     assert await statuses(db) == ["pending"] * len(claims)
     relay = Relay(settings)
@@ -37,7 +38,6 @@ async def test_pending_tasks_are_sent_once_and_marked_queued(client, db, setting
 
 
 async def test_tasks_stuck_past_the_deadline_are_sent_again(client, db, settings):
-    redis.Redis.from_url(settings.redis_url).flushdb()
     await client.post("/v1/articles", json=article(external_id="o-2"))
     async with db() as session, session.begin():
         ids = list(await session.scalars(select(VerificationTask.id).order_by(VerificationTask.id)))
@@ -55,3 +55,17 @@ async def test_tasks_stuck_past_the_deadline_are_sent_again(client, db, settings
     finally:
         relay.broker.close()
         await relay.engine.dispose()
+
+
+async def test_several_relays_send_each_task_once(client, db, settings):
+    claims = (await client.post("/v1/articles", json=article(external_id="o-3"))).json()["claims"]
+    relays = [Relay(settings) for _ in range(3)]
+    try:
+        sent = await asyncio.gather(*(relay.relay_once() for relay in relays))
+        assert sum(sent) == len(claims)
+        assert queue_length(settings) == len(claims)
+        assert await statuses(db) == ["queued"] * len(claims)
+    finally:
+        for relay in relays:
+            relay.broker.close()
+            await relay.engine.dispose()

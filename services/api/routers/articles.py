@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from services.api.deps import SessionDep, SettingsDep
+from services.api.deps import RowId, SessionDep, SettingsDep
 from services.api.errors import error_responses
 from shared.articles.ingest import ingest_article
 from shared.articles.reading import read_article
@@ -39,6 +39,6 @@ async def submit_article(data: ArticleCreate, session: SessionDep, settings: Set
     summary="An article with its claims",
     responses=error_responses(404, 422),
 )
-async def article(article_id: int, session: SessionDep):
+async def article(article_id: RowId, session: SessionDep):
     stored, claims = await read_article(session, article_id)
     return ArticleRead.model_validate({**stored, "claims": claims})

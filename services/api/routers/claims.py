@@ -5,12 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from services.api.deps import SessionDep
+from services.api.deps import RowId, SessionDep
 from services.api.errors import error_responses
 from shared.claims.models import ClaimState
 from shared.claims.reading import get_claim, list_claims
 from shared.claims.schemas import ClaimRead
 from shared.evidence.schemas import EvidenceRead
+from shared.validation import MAX_ID
 from shared.verification.schemas import TaskRead
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
 class ClaimPage(BaseModel):
     items: list[ClaimRead]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
+    next_cursor: int | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
 class ClaimDetailRead(ClaimRead):
@@ -30,9 +31,9 @@ class ClaimDetailRead(ClaimRead):
 async def claims(
     session: SessionDep,
     state: ClaimState | None = None,
-    article_id: int | None = None,
+    article_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-    cursor: Annotated[str | None, Query(pattern=r"^\d{1,19}$", description="From the previous page.")] = None,
+    cursor: Annotated[int | None, Query(ge=0, le=MAX_ID, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
     rows, next_after = await list_claims(
@@ -40,12 +41,12 @@ async def claims(
         state=state,
         article_id=article_id,
         min_score=min_score,
-        after=int(cursor) if cursor else None,
+        after=cursor,
         limit=limit,
     )
     return ClaimPage(
         items=[ClaimRead.model_validate(r) for r in rows],
-        next_cursor=str(next_after) if next_after is not None else None,
+        next_cursor=next_after,
     )
 
 
@@ -55,7 +56,7 @@ async def claims(
     summary="A claim with its evidence and task",
     responses=error_responses(404, 422),
 )
-async def claim(claim_id: int, session: SessionDep):
+async def claim(claim_id: RowId, session: SessionDep):
     detail = await get_claim(session, claim_id)
     return ClaimDetailRead.model_validate(
         {

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter
 
 from services.api.deps import SettingsDep
 from services.api.errors import error_responses
 from shared.claims.extraction import extract_claims
 from shared.claims.schemas import ExtractRequest, ExtractResponse
-from shared.errors import PayloadTooLarge
+from shared.validation import ensure_fits
 
 router = APIRouter(prefix="/v1/extract", tags=["claims"])
 
@@ -19,7 +21,7 @@ router = APIRouter(prefix="/v1/extract", tags=["claims"])
     responses=error_responses(413, 422),
 )
 async def extract(data: ExtractRequest, settings: SettingsDep):
-    if len(data.text.encode()) > settings.max_body_bytes:
-        raise PayloadTooLarge(f"text: larger than {settings.max_body_bytes} bytes", extra={"field": "text"})
+    ensure_fits(data.text, "text", settings.max_body_bytes)
     threshold = settings.claim_threshold if data.threshold is None else data.threshold
-    return ExtractResponse(claims=extract_claims(data.text, threshold=threshold))
+    claims = await asyncio.to_thread(extract_claims, data.text, threshold=threshold)  # CPU work: off the loop
+    return ExtractResponse(claims=claims)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from services.api.errors import error_responses
+from services.api.errors import error_response, error_responses
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +23,7 @@ async def readyz(request: Request) -> JSONResponse:
     failed = {name: f"{type(r).__name__}: {r}" for name, r in zip(checks, results, strict=True) if r is not None}
     if failed:
         detail = "; ".join(f"{name} unreachable ({why})" for name, why in failed.items())
-        return JSONResponse({"error": "not_ready", "detail": detail}, status_code=503)
+        return error_response("not_ready", detail, 503)
     return JSONResponse({"status": "ready"})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 import dramatiq
 
@@ -29,27 +30,33 @@ _settings = get_settings()
 )
 async def verify(task_id: int) -> None:
     res = resources.current()
+    settings = res.settings
     async with unit_of_work(res.sessions) as session:
-        claim = await runner.start_task(session, task_id)
-    if claim is None:
-        log.info("task %s: already finished or gone; nothing to do", task_id)
+        started = await runner.start_task(
+            session,
+            task_id,
+            lease=timedelta(seconds=settings.task_stuck_after_seconds),
+            max_attempts=settings.task_max_retries + 1,
+        )
+    if started is None:
+        log.info("task %s: finished, held by another run, or given up; nothing to do", task_id)
         return
     try:
-        async with asyncio.timeout(res.settings.task_time_limit_seconds):
-            outcome = await gather_evidence(claim, res.providers, res.fetcher)
+        async with asyncio.timeout(settings.task_time_limit_seconds):
+            outcome = await gather_evidence(started.claim, res.providers, res.fetcher)
+        async with unit_of_work(res.sessions) as session:
+            await runner.finish_task(session, task_id, started.claim.claim_id, outcome)
     except Exception as exc:
         reason = (
-            f"timed out after {res.settings.task_time_limit_seconds:g} s"
+            f"timed out after {settings.task_time_limit_seconds:g} s"
             if isinstance(exc, TimeoutError)
             else f"{type(exc).__name__}: {exc}"
         )
+        final = started.attempt > settings.task_max_retries
         async with unit_of_work(res.sessions) as session:
-            final = await runner.attempts_of(session, task_id) > res.settings.task_max_retries
             await runner.record_error(session, task_id, reason, final=final)
         log.warning("task %s: run failed (%s)%s", task_id, reason, "; giving up" if final else "; will retry")
         if not final:
             raise
         return
-    async with unit_of_work(res.sessions) as session:
-        await runner.finish_task(session, task_id, claim.claim_id, outcome)
     log.info("task %s: %d finding(s), %d problem(s)", task_id, len(outcome.findings), len(outcome.problems))
