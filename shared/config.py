@@ -49,6 +49,34 @@ class Settings(BaseSettings):
     fetch_max_redirects: int = Field(default=5, description="Most redirects followed.")
     fetch_user_agent: str = Field(default="factcheck-bot/0.1", description="User-Agent of fetches.")
 
+    fetch_concurrency: int = Field(default=32, ge=1, description="Most fetches in flight at once, per worker process.")
+    fetch_per_host: int = Field(default=4, ge=1, description="Most fetches in flight to one host at once.")
+    fetch_retries: int = Field(
+        default=2, ge=0, description="Retries of a fetch answered 429 or 5xx (honouring Retry-After)."
+    )
+
+    # Evidence providers. Each is on when its URL is set; an empty value turns it off.
+    mediawiki_url: str = Field(
+        default="https://{lang}.wikipedia.org/w/api.php",
+        description="MediaWiki API endpoint; {lang} becomes the article's language. Empty: off.",
+    )
+    gdelt_url: str = Field(
+        default="https://api.gdeltproject.org/api/v2/doc/doc", description="GDELT DOC 2.0 API endpoint. Empty: off."
+    )
+    factcheck_tools_url: str = Field(
+        default="https://factchecktools.googleapis.com/v1alpha1/claims:search",
+        description="Google Fact Check Tools claims:search endpoint (used only with a key).",
+    )
+    factcheck_tools_key: str = Field(default="", description="API key for Fact Check Tools. Empty: off.")
+    searxng_url: str = Field(default="", description="A SearxNG instance's base URL. Empty: off.")
+    feeds: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated RSS/Atom feed URLs of trusted outlets, polled by the relay."
+    )
+    feed_poll_seconds: float = Field(default=900.0, gt=0, description="How often each feed is polled.")
+    sources_per_provider: int = Field(
+        default=3, ge=1, le=20, description="How many results each search provider reads per claim."
+    )
+
     @model_validator(mode="after")
     def _stuck_after_outlasts_a_run(self) -> Settings:
         # A run still going must not be taken for a dead one and started a second time.
@@ -61,6 +89,13 @@ class Settings(BaseSettings):
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip().lower().strip("[]") for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
         return value
 
 

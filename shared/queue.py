@@ -11,6 +11,8 @@ from dramatiq.brokers.redis import RedisBroker
 
 VERIFY_ACTOR = "verification.verify"
 VERIFY_QUEUE = "verification"
+POLL_FEED_ACTOR = "feeds.poll"
+FEEDS_QUEUE = "feeds"
 
 
 def create_broker(redis_url: str) -> RedisBroker:

@@ -22,7 +22,7 @@ from tests.support.services import ROOT, api_server
 from tests.support.web import web  # noqa: F401  (the loopback web server fixture)
 
 TEST_DATA = ROOT / ".data" / "test"
-TABLES = ("evidence", "verification_task", "claim", "article")
+TABLES = ("evidence", "verification_task", "claim", "article", "source_document", "feed")
 
 
 def _fresh_database(server_url: str, name: str) -> str:

@@ -1,4 +1,4 @@
-"""The outbox relay: hands due verification tasks to the queue, so nothing accepted is ever lost.
+"""The outbox relay: hands due verification tasks (and due feed polls) to the queue, so nothing is lost.
 
 It wakes on the database's NOTIFY when an ingest commits, and sweeps every few seconds anyway: for tasks
 written while it was down, tasks it could not send while Redis was down, and tasks stuck in queued or
@@ -15,6 +15,7 @@ from datetime import timedelta
 from shared import queue
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory, unit_of_work
+from shared.feeds.polling import lock_due_feeds
 from shared.verification.outbox import PENDING_CHANNEL, lock_due_tasks, mark_queued
 
 log = logging.getLogger("factcheck.relay")
@@ -49,6 +50,19 @@ class Relay:
             log.info("relay: sent %d verification task(s)", len(ids))
         return len(ids)
 
+    async def poll_due_feeds(self) -> int:
+        """Send a poll for each configured feed that is due; the schedule is kept in the database."""
+        async with unit_of_work(self.sessions) as session:
+            every = timedelta(seconds=self.settings.feed_poll_seconds)
+            ids = await lock_due_feeds(session, self.settings.feeds, every=every)
+            if ids:
+                await asyncio.to_thread(self._send_polls, ids)
+        return len(ids)
+
+    def _send_polls(self, ids: list[int]) -> None:
+        for feed_id in ids:
+            queue.send(self.broker, queue.POLL_FEED_ACTOR, queue.FEEDS_QUEUE, feed_id)
+
     def _send(self, ids: list[int]) -> None:
         for task_id in ids:
             queue.send(self.broker, queue.VERIFY_ACTOR, queue.VERIFY_QUEUE, task_id)
@@ -61,6 +75,7 @@ class Relay:
                 self.wake.clear()  # before the sweep: a NOTIFY during it wakes the next one
                 try:
                     sent = await self.relay_once()
+                    await self.poll_due_feeds()
                     failures = 0
                 except Exception as exc:  # Redis or the database away: keep the tasks, try again later
                     failures += 1

@@ -18,6 +18,7 @@ from shared.claims.models import Claim
 from shared.evidence.models import Evidence
 from shared.evidence.pipeline import Outcome
 from shared.evidence.providers.base import ClaimContext, Problem
+from shared.evidence.verdict import suggest
 from shared.verification.models import TaskStatus, VerificationTask
 
 FINISHED = (TaskStatus.done, TaskStatus.failed)
@@ -82,6 +83,7 @@ async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcom
             .values([{"claim_id": claim_id, **asdict(f)} for f in outcome.findings])
             .on_conflict_do_nothing(index_elements=[Evidence.claim_id, Evidence.provider, Evidence.url])
         )
+    await _suggest_verdict(session, claim_id)
     failed = outcome.nothing_worked
     await session.execute(
         update(VerificationTask)
@@ -106,6 +108,21 @@ async def record_error(session: AsyncSession, task_id: int, reason: str, *, fina
         update(VerificationTask)
         .where(VerificationTask.id == task_id, VerificationTask.status.not_in(FINISHED))
         .values(**values)
+    )
+
+
+async def _suggest_verdict(session: AsyncSession, claim_id: int) -> None:
+    """What all the claim's evidence (this run's and earlier) suggests. Never the claim's state: people decide."""
+    evidence = await session.scalars(select(Evidence).where(Evidence.claim_id == claim_id))
+    suggestion = suggest(evidence)
+    await session.execute(
+        update(Claim)
+        .where(Claim.id == claim_id)
+        .values(
+            suggested_state=suggestion.state,
+            suggested_confidence=suggestion.confidence,
+            suggested_explanation=suggestion.explanation,
+        )
     )
 
 

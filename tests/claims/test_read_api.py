@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from shared.models import Claim
+from shared.models import Claim, VerificationTask
 from tests.support.articles import article
 
 
@@ -70,3 +70,19 @@ async def test_extract_previews_claims_and_stores_nothing(client, db):
     assert len(stricter) < len(claims)
     assert (await client.get("/v1/claims")).json()["items"] == []
     assert (await client.post("/v1/extract", json={"text": ""})).status_code == 422
+
+
+async def test_verify_again_puts_a_finished_task_back_in_the_queue(client, db):
+    claim_id = (await post(client, "v-1"))["claims"][0]["id"]
+    waiting = await client.post(f"/v1/claims/{claim_id}/verify")
+    assert waiting.status_code == 202 and waiting.json()["status"] == "pending"  # not finished: left as it is
+    async with db() as session, session.begin():
+        await session.execute(
+            update(VerificationTask)
+            .where(VerificationTask.claim_id == claim_id)
+            .values(status="failed", attempts=4, last_error="gave up after 4 attempts")
+        )
+    again = await client.post(f"/v1/claims/{claim_id}/verify")
+    assert again.status_code == 202
+    assert (again.json()["status"], again.json()["attempts"], again.json()["last_error"]) == ("pending", 0, None)
+    assert (await client.post("/v1/claims/424242/verify")).status_code == 404

@@ -49,6 +49,9 @@ def service_env(settings: Settings, **overrides: str) -> dict[str, str]:
         "FACTCHECK_RELAY_INTERVAL_SECONDS": "0.3",
         "FACTCHECK_FETCH_TIMEOUT_SECONDS": "5",
         "FACTCHECK_TASK_TIME_LIMIT_SECONDS": "20",
+        # Providers that would reach the internet are off unless a test points them at its source world.
+        "FACTCHECK_MEDIAWIKI_URL": "",
+        "FACTCHECK_GDELT_URL": "",
     }
     return env | overrides
 

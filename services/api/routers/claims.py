@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from services.api.deps import RowId, SessionDep
@@ -12,6 +12,7 @@ from shared.claims.reading import get_claim, list_claims
 from shared.claims.schemas import ClaimRead
 from shared.evidence.schemas import EvidenceRead
 from shared.validation import MAX_ID
+from shared.verification.outbox import request_verification
 from shared.verification.schemas import TaskRead
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -65,3 +66,18 @@ async def claim(claim_id: RowId, session: SessionDep):
             "task": detail.task,
         }
     )
+
+
+@router.post(
+    "/{claim_id}/verify",
+    response_model=TaskRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Gather evidence for a claim again",
+    description=(
+        "Puts the claim's finished verification task back in the queue (a task not yet finished is left as "
+        "it is). Evidence already stored stays; the new run adds only new evidence."
+    ),
+    responses=error_responses(404, 422),
+)
+async def verify_again(claim_id: RowId, session: SessionDep):
+    return await request_verification(session, claim_id)

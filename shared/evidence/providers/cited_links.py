@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 
 from shared.evidence.fetcher import FetchError, SafeFetcher
-from shared.evidence.pages import read_page
-from shared.evidence.passages import best_passages
 from shared.evidence.providers.base import ClaimContext, Finding, Problem, ProviderResult
+from shared.evidence.scoring import finding_from_page
 
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
 MAX_LINKS = 10
-# Below this, the best passage shares too little with the claim to be worth a fact-checker's time.
-MIN_RELEVANCE = 0.15
 
 
 def cited_urls(links: list[str], body: str) -> list[str]:
     """Each cited URL once, in order: the declared links first, then those in the text."""
     found = [m.group(0).rstrip(".,;:!?") for m in URL_IN_TEXT.finditer(body)]
     return list(dict.fromkeys([*links, *found]))[:MAX_LINKS]
-
-
-def _read_and_match(fetched, claim_text: str):
-    page = read_page(fetched)
-    return page, best_passages(claim_text, page.text, limit=1)
 
 
 class CitedLinks:
@@ -49,18 +40,4 @@ class CitedLinks:
         except FetchError as exc:
             return Problem(self.name, f"not fetched: {exc.reason}", url)
         # Reading and scoring a large page is CPU work (tens of ms): off the event loop, other fetches go on.
-        page, passages = await asyncio.to_thread(_read_and_match, fetched, claim.text)
-        if not passages or passages[0].relevance < MIN_RELEVANCE:
-            return None
-        best = passages[0]
-        return Finding(
-            provider=self.name,
-            url=url,
-            title=page.title,
-            publisher=page.publisher,
-            passage=best.text,
-            passage_start=best.start,
-            passage_end=best.end,
-            relevance=round(best.relevance, 3),
-            content_hash=hashlib.sha256(page.text.encode()).hexdigest(),
-        )
+        return await asyncio.to_thread(finding_from_page, self.name, claim, url, fetched)

@@ -1,0 +1,1 @@
+"""Feeds of trusted outlets, polled into a searchable table of source documents."""
