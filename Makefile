@@ -39,7 +39,7 @@ api: $(STAMP) ## Run only the API (needs FACTCHECK_DATABASE_URL and FACTCHECK_RE
 	$(BIN)/uvicorn services.api.app:create_app --factory --host $${FACTCHECK_HOST:-127.0.0.1} --port $${FACTCHECK_PORT:-8000}
 
 worker: $(STAMP) ## Run only a worker (needs the two URLs)
-	$(BIN)/dramatiq services.worker.main --processes 1 --threads 8
+	$(BIN)/dramatiq services.worker.main --processes 1 --threads $${FACTCHECK_WORKER_THREADS:-8}
 
 relay: $(STAMP) ## Run only the outbox relay (needs the two URLs)
 	$(BIN)/python -m services.worker.relay

@@ -20,13 +20,14 @@ from shared.config import get_settings
 from shared.schema import upgrade
 
 
-def commands(host: str, port: int) -> dict[str, list[str]]:
+def commands(host: str, port: int, worker_threads: int) -> dict[str, list[str]]:
     """How each part of the service is started: the API, a worker and the relay."""
     python = sys.executable
     return {
         "api": [python, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--host", host,
                 "--port", str(port), "--no-access-log"],
-        "worker": [python, "-m", "dramatiq", "services.worker.main", "--processes", "1", "--threads", "8"],
+        "worker": [python, "-m", "dramatiq", "services.worker.main", "--processes", "1",
+                   "--threads", str(worker_threads)],
         "relay": [python, "-m", "services.worker.relay"],
     }  # fmt: skip
 
@@ -52,7 +53,7 @@ def run() -> int:
         announced = False
         exit_code = 0
         try:
-            for name, argv in commands(settings.host, settings.port).items():
+            for name, argv in commands(settings.host, settings.port, settings.worker_threads).items():
                 if stop:  # Ctrl-C while the servers or the migrations were starting
                     break
                 children[name] = subprocess.Popen(argv, env=env, start_new_session=True)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     )
     task_time_limit_seconds: float = Field(default=120.0, description="Longest one verification run may take.")
     task_max_retries: int = Field(default=3, description="Retries of a verification run that raised.")
+    worker_threads: int = Field(
+        default=8, ge=1, description="Verification tasks one worker process runs at once (`make run`)."
+    )
 
     # The SSRF-safe fetcher.
     fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(

@@ -1,8 +1,9 @@
-"""`make bench`: ingest through the HTTP API under concurrent load, and the claim extractor alone.
+"""`make bench`: the claim extractor alone, ingest through the HTTP API under concurrent load, and
+verification throughput against slow sources.
 
-The API runs in its own process (as `make run` runs it) against a database of the benchmark's own; the
-load comes from this process. Nothing else runs meanwhile (no relay, no worker), so the figures are the
-ingest path's. Options: --seconds, --concurrency, --api-workers, --article FILE (JSON with title and body).
+Ingest: the API runs in its own process (as `make run` runs it) against a database of the benchmark's
+own; the load comes from this process, and no relay or worker runs meanwhile. Verification: one worker
+process and the relay against a loopback server that adds latency to every answer (tests/bench/verification.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import httpx
 
 from shared import embedded
 from shared.claims.extraction import score_sentences
+from shared.config import Settings
 from shared.schema import upgrade
 from tests.bench import article
+from tests.bench.verification import bench_verification
 from tests.conftest import _fresh_database
 from tests.support.services import ROOT
 
@@ -97,12 +100,34 @@ def wait_for(url: str, proc: subprocess.Popen) -> None:
     raise SystemExit("the API did not become ready")
 
 
+def ingest(settings: Settings, title: str, body: str, args) -> dict:
+    port = embedded.free_port()
+    env = os.environ | {"FACTCHECK_DATABASE_URL": settings.database_url, "FACTCHECK_REDIS_URL": settings.redis_url}
+    api = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--port", str(port),
+         "--workers", str(args.api_workers), "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_for(base_url, api)
+        return asyncio.run(bench_ingest(base_url, title, body, args.seconds, args.concurrency))
+    finally:
+        api.terminate()
+        api.wait(20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--api-workers", type=int, default=1)
     parser.add_argument("--article", type=Path, help="JSON file with title and body (default: a built-in one)")
+    parser.add_argument("--latency", type=float, default=0.2, help="added to every source's answer (s)")
+    parser.add_argument("--sources", type=int, default=5, help="sources each claim cites")
+    parser.add_argument("--verify-articles", type=int, default=10, help="articles whose claims are verified")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (tasks at once)")
+    parser.add_argument("--skip", choices=["ingest", "verify"], action="append", default=[])
     args = parser.parse_args()
     title, body = article.TITLE, article.BODY
     if args.article:
@@ -115,27 +140,32 @@ def main() -> None:
     ) as (server_url, redis_url):
         database_url = _fresh_database(server_url, "factcheck_bench")
         upgrade(database_url)
-        port = embedded.free_port()
-        env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
-        api = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--port", str(port),
-             "--workers", str(args.api_workers), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env,
-        )  # fmt: skip
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            wait_for(base_url, api)
-            result = asyncio.run(bench_ingest(base_url, title, body, args.seconds, args.concurrency))
-        finally:
-            api.terminate()
-            api.wait(20)
+        settings = Settings(database_url=database_url, redis_url=redis_url, _env_file=None)
+        result = None if "ingest" in args.skip else ingest(settings, title, body, args)
+        if "verify" not in args.skip:
+            database_url = _fresh_database(server_url, "factcheck_bench")
+            upgrade(database_url)
+            verified = bench_verification(
+                settings.model_copy(update={"database_url": database_url}), title, body,
+                latency=args.latency, sources=args.sources, articles=args.verify_articles, threads=args.threads,
+                log_dir=ROOT / ".data" / "bench" / "logs",
+            )  # fmt: skip
 
-    print(f"article: {len(body)} characters; concurrency {args.concurrency}; {args.seconds:g} s; "
-          f"{args.api_workers} API process(es); {os.cpu_count()} cores")  # fmt: skip
+    print(f"article: {len(body)} characters; {os.cpu_count()} cores")
     print(f"extractor alone:  {sentences_per_s:,.0f} sentences/s")
-    print(f"ingest over HTTP: {result['articles_per_s']:,.1f} articles/s, {result['claims_per_s']:,.1f} claims/s, "
-          f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms "
-          f"({result['articles']} articles, {result['errors']} errors)")  # fmt: skip
+    if result:
+        print(f"ingest over HTTP: {result['articles_per_s']:,.1f} articles/s, {result['claims_per_s']:,.1f} claims/s, "
+              f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms "
+              f"({result['articles']} articles, {result['errors']} errors; concurrency {args.concurrency}, "
+              f"{args.seconds:g} s, {args.api_workers} API process(es))")  # fmt: skip
+    if "verify" not in args.skip:
+        v = verified
+        share = v["claims_per_s"] / v["limit_per_s"]
+        print(f"verification:     {v['claims_per_s']:,.1f} claims/s = {share:.0%} of the "
+              f"limit {v['limit_per_s']:,.1f} ({v['in_flight']} requests in flight / {args.latency:g} s / "
+              f"{args.sources} sources), {v['claims_per_s'] / v['sequential_per_s']:,.1f}x one-after-another "
+              f"({v['sequential_per_s']:,.2f} claims/s); {v['claims']} claims, {v['failed']} failed; "
+              f"1 worker process, {args.threads} threads")  # fmt: skip
 
 
 if __name__ == "__main__":
