@@ -12,19 +12,29 @@ must never let a slow or huge response tie up a worker. Every hop of a fetch the
 4. follows redirects by hand, so each new location goes through steps 1-3 again.
 
 Bodies are streamed and counted after decompression, content types are allow-listed before any body
-byte is read, and one deadline covers all hops.
+byte is read, and one deadline covers all hops, retries, and the waits for a free slot.
+
+Politeness and resilience: a fetcher lets at most `concurrency` requests be in flight at once, and at most
+`per_host` to one host name. A 429 or 5xx answer, or a connection that is refused or reset, is tried
+again (all fetches are idempotent GETs) up to `retries` times per fetch, after the server's Retry-After
+or else an exponential backoff with jitter, but never past the deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import ipaddress
+import math
+import random
 import re
 import socket
 import ssl
 import zlib
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING
 
@@ -46,6 +56,9 @@ DEFAULT_CONTENT_TYPES: frozenset[str] = frozenset(
     }
 )
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# 5xx answers that say "this will not change": trying again is pointless.
+_PERMANENT_5XX = frozenset({501, 505})
+_MAX_BACKOFF = 10.0  # seconds: the longest wait between tries when the server gives no Retry-After
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -141,6 +154,73 @@ async def system_resolver(host: str, port: int) -> list[str]:
 # The fetcher.
 
 
+@dataclass
+class _Progress:
+    """Where one fetch is: what a timeout reports, and what is left of its budgets."""
+
+    url: str  # the current hop
+    deadline: float  # event-loop time by which the whole fetch must end
+    retries_left: int
+    waiting_for: str | None = None  # set while queued for a slot, so a timeout there can say so
+
+
+class _Transient(Exception):
+    """A failure that may go away if tried again: a 429 or 5xx answer, or a refused or reset connection."""
+
+    def __init__(self, what: str, detail: str = "", retry_after: float | None = None) -> None:
+        super().__init__(what + detail)
+        self.what = what  # "HTTP 503", "could not connect"
+        self.detail = detail  # ": [Errno 111] Connection refused"
+        self.retry_after = retry_after  # seconds the server asked us to wait, if it did
+
+    def reason(self, tries: int, gave_up: str | None = None) -> str:
+        after = f" after {tries} tries" if tries > 1 else ""
+        why = f" (gave up: {gave_up})" if gave_up else ""
+        return f"{self.what}{after}{self.detail}{why}"
+
+
+@dataclass
+class _HostSlots:
+    semaphore: asyncio.Semaphore
+    users: int = 0  # fetches holding or waiting for one of this host's slots
+
+
+@dataclass
+class _Slots:
+    """At most `total` requests in flight at once, and at most `per_host` to one host name."""
+
+    total: int
+    per_host: int
+    _all: asyncio.Semaphore = field(init=False)
+    # Only hosts in use: an entry is dropped when its last user leaves, so the map never grows for ever.
+    _hosts: dict[str, _HostSlots] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._all = asyncio.Semaphore(self.total)
+
+    @asynccontextmanager
+    async def hold(self, host: str, progress: _Progress) -> AsyncIterator[None]:
+        # The host's slot first, then one of all: a fetch queued behind a busy host holds none of the
+        # global slots meanwhile, so one slow host cannot starve the others. A fetch holds at most one
+        # host's slot at a time (it lets go between hops and between tries), so there is no deadlock.
+        entry = self._hosts.get(host)
+        if entry is None:
+            entry = self._hosts[host] = _HostSlots(asyncio.Semaphore(self.per_host))
+        entry.users += 1
+        try:
+            progress.waiting_for = f"a free slot for {host}"
+            async with entry.semaphore:
+                progress.waiting_for = "a free fetch slot"
+                async with self._all:
+                    progress.waiting_for = None
+                    yield
+        finally:
+            # waiting_for is left as it is: a timeout that struck while waiting reports it.
+            entry.users -= 1
+            if entry.users == 0:
+                del self._hosts[host]
+
+
 class SafeFetcher:
     def __init__(
         self,
@@ -154,10 +234,16 @@ class SafeFetcher:
         user_agent: str,
         content_types: Iterable[str] = DEFAULT_CONTENT_TYPES,
         resolver: Resolver | None = None,
+        concurrency: int = 32,
+        per_host: int = 4,
+        retries: int = 2,
+        retry_backoff: float = 0.25,
     ) -> None:
         if client.trust_env:
             # An HTTP(S)_PROXY from the environment would make the proxy, not us, connect: no pinning.
             raise ValueError("the fetcher's client must not trust the environment; use new_http_client()")
+        if concurrency < 1 or per_host < 1 or retries < 0 or retry_backoff < 0:
+            raise ValueError("concurrency and per_host must be at least 1, retries and retry_backoff at least 0")
         self._client = client
         self._allow_hosts = frozenset(_normalise_host(h) for h in allow_hosts)
         self._max_bytes = max_bytes
@@ -169,6 +255,9 @@ class SafeFetcher:
         self._accept = ", ".join(sorted(self._content_types)) + ";q=0.9, */*;q=0.1"
         # The total deadline is enforced by `fetch`; these bound each single connect and read.
         self._request_timeout = httpx.Timeout(timeout, connect=connect_timeout)
+        self._slots = _Slots(concurrency, per_host)  # one fetcher per worker process: the limits are its
+        self._retries = retries
+        self._retry_backoff = retry_backoff  # the first retry's delay (before jitter); doubles each time
 
     @classmethod
     def from_settings(
@@ -183,43 +272,99 @@ class SafeFetcher:
             max_redirects=settings.fetch_max_redirects,
             user_agent=settings.fetch_user_agent,
             resolver=resolver,
+            concurrency=settings.fetch_concurrency,
+            per_host=settings.fetch_per_host,
+            retries=settings.fetch_retries,
         )
 
     async def fetch(self, url: str, *, accept: str | None = None) -> FetchedPage:
-        """GET `url`, following redirects safely. Raises FetchError with a readable reason."""
-        hops: list[str] = [url]  # the URL of each hop, so a timeout can say where it happened
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await self._follow(url, accept, hops)
-        except TimeoutError:
-            raise FetchError(f"timed out after {self._timeout} s", hops[-1]) from None
+        """GET `url`, following redirects safely. Raises FetchError with a readable reason.
 
-    async def _follow(self, url: str, accept: str | None, hops: list[str]) -> FetchedPage:
+        One deadline (`timeout`) covers everything: waiting for a slot, every hop, every retry and the
+        waits between them.
+        """
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        progress = _Progress(url, deadline, self._retries)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._follow(url, accept, progress)
+        except TimeoutError:
+            waiting = f" waiting for {progress.waiting_for}" if progress.waiting_for else ""
+            raise FetchError(f"timed out after {self._timeout} s{waiting}", progress.url) from None
+
+    async def _follow(self, url: str, accept: str | None, progress: _Progress) -> FetchedPage:
         current = _parse_url(url)
         # The allow list opens non-public hosts to URLs that name them, not to any public page that
         # redirects there: later hops may use it only if the first hop did.
         may_use_allow_list = self._is_allowed(current)
         for _ in range(self._max_redirects + 1):
-            hops.append(str(current))
-            request = await self._pinned_request(current, accept, may_use_allow_list)
-            response = await self._send(request, current)
-            try:
-                location = _redirect_location(response, current)
-                if location is None:
-                    return await self._read(response, current)
-            finally:
-                await response.aclose()  # a redirect's body is never read
-            current = location
+            progress.url = str(current)
+            # Resolved and checked once per hop, before queueing for a slot (a blocked URL waits for
+            # nothing); every try of the hop connects to this same address.
+            ip = await self._checked_address(current, may_use_allow_list)
+            outcome = await self._hop(current, ip, accept, progress)
+            if isinstance(outcome, FetchedPage):
+                return outcome
+            current = outcome
         raise FetchError(f"too many redirects ({self._max_redirects})", str(current))
 
-    async def _pinned_request(self, url: httpx.URL, accept: str | None, may_use_allow_list: bool) -> httpx.Request:
-        """Check the host's addresses and build a request that connects to the one checked.
+    async def _hop(self, url: httpx.URL, ip: str, accept: str | None, progress: _Progress) -> FetchedPage | httpx.URL:
+        """The page at `url`, or where it redirects to, trying again on a transient failure.
+
+        Retrying is safe because every request is an idempotent GET. Slots are let go between tries, so
+        a fetch waiting out a Retry-After holds none.
+        """
+        host = _normalise_host(url.raw_host.decode("ascii"))
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                async with self._slots.hold(host, progress):
+                    return await self._try(url, ip, accept)
+            except _Transient as failure:
+                delay = self._delay_before_retry(failure, tries, progress, url)
+            await asyncio.sleep(delay)
+
+    def _delay_before_retry(self, failure: _Transient, tries: int, progress: _Progress, url: httpx.URL) -> float:
+        """How long to wait before trying again; raises FetchError if the fetch should give up instead."""
+        if progress.retries_left <= 0:
+            raise FetchError(failure.reason(tries), str(url))
+        time_left = progress.deadline - asyncio.get_running_loop().time()
+        if failure.retry_after is not None:
+            delay = failure.retry_after
+            if delay >= time_left:
+                gave_up = f"Retry-After {math.ceil(delay)} s is past the time limit"
+                raise FetchError(failure.reason(tries, gave_up), str(url))
+        else:
+            # Exponential backoff with jitter, so that fetches that failed together do not retry together.
+            ceiling = min(_MAX_BACKOFF, self._retry_backoff * 2 ** (tries - 1))
+            delay = ceiling / 2 + random.uniform(0, ceiling / 2)
+            if delay >= time_left:
+                raise FetchError(failure.reason(tries, "no time left to try again"), str(url))
+        progress.retries_left -= 1
+        return delay
+
+    async def _try(self, url: httpx.URL, ip: str, accept: str | None) -> FetchedPage | httpx.URL:
+        """One request: the page, or the next hop. Raises _Transient for what may be worth another try."""
+        response = await self._send(self._pinned_request(url, ip, accept), url)
+        try:
+            status = response.status_code
+            if status == 429 or (500 <= status <= 599 and status not in _PERMANENT_5XX):
+                raise _Transient(f"HTTP {status}", retry_after=_retry_after(response.headers.get("retry-after")))
+            location = _redirect_location(response, url)
+            if location is None:
+                return await self._read(response, url)
+            return location
+        finally:
+            await response.aclose()  # a redirect's or a failure's body is never read
+
+    def _pinned_request(self, url: httpx.URL, ip: str, accept: str | None) -> httpx.Request:
+        """A request for `url` that connects to `ip`, the address that was checked.
 
         httpx connects to whatever host is in the request URL, so the URL gets the checked IP address;
         the server still sees the real name in the Host header, and for https the TLS handshake sends the
         name as SNI (the `sni_hostname` extension) and verifies the certificate against the name.
         """
-        ip = await self._checked_address(url, may_use_allow_list)
         headers = {
             "Host": url.netloc.decode("ascii"),  # name[:port], exactly as httpx would have sent it
             "User-Agent": self._user_agent,
@@ -272,14 +417,18 @@ class SafeFetcher:
         return addresses
 
     async def _send(self, request: httpx.Request, url: httpx.URL) -> httpx.Response:
-        # Retries with backoff on 429/5xx and connect errors belong here, in a later change: one hop,
-        # same pinned request, within the total deadline that `fetch` already enforces.
         try:
             return await self._client.send(request, stream=True, follow_redirects=False)
         except httpx.ConnectTimeout:
             raise FetchError(f"connect timed out after {self._request_timeout.connect} s", str(url)) from None
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {self._timeout} s", str(url)) from None
+        except (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            # Refused, reset, or closed before answering: maybe worth another try. A TLS failure (a bad
+            # certificate, a wrong name) is not: it will fail the same way again.
+            if _caused_by(exc, ssl.SSLError):
+                raise FetchError(f"could not connect: {_describe(exc)}", str(url)) from None
+            raise _Transient("could not connect", f": {_describe(exc)}") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"could not connect: {_describe(exc)}", str(url)) from None
         except httpx.InvalidURL:
@@ -457,6 +606,34 @@ def _sniff_meta_charset(body: bytes) -> str | None:
         return "utf-8-sig"
     match = _META_CHARSET.search(body[:2048])
     return match.group(1).decode("ascii") if match else None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """The seconds a Retry-After header asks for (a number of seconds or an HTTP date), None if unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isascii() and value.isdigit():
+        return min(float(value), 1e9)  # float() takes any length; no absurd numbers past here
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:  # "-0000": HTTP dates are in GMT anyway
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `exc` or any exception it was raised from or during is a `kind`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _describe(exc: Exception) -> str:

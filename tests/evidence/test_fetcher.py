@@ -8,10 +8,13 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import tracemalloc
 import zlib
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from email.utils import formatdate
 
 import httpx
 import pytest
@@ -25,7 +28,7 @@ from shared.evidence.fetcher import (
     is_public_address,
     new_http_client,
 )
-from tests.support.web import Exchange, WebServer, hang, serve, stream, trickle
+from tests.support.web import Exchange, Handler, WebServer, hang, serve, stream, trickle
 
 UA = "factcheck-test/1.0 (+https://example.org/bot)"
 ARTICLE = b"<html><head><title>Hello</title></head><body><p>Hello, world.</p></body></html>"
@@ -66,9 +69,16 @@ def make_fetcher(client: httpx.AsyncClient, *, allow_hosts=("127.0.0.1",), resol
         "connect_timeout": 1.0,
         "max_redirects": 3,
         "user_agent": UA,
+        "retry_backoff": 0.05,  # keeps retrying tests fast
         **overrides,
     }
     return SafeFetcher(client, allow_hosts=allow_hosts, resolver=resolver, **options)
+
+
+def fetch_settings(**overrides) -> Settings:
+    """Settings for SafeFetcher.from_settings: loopback allowed, a generous time cap."""
+    values = {"fetch_allow_hosts": ["127.0.0.1"], "fetch_user_agent": UA, "fetch_timeout_seconds": 5.0, **overrides}
+    return Settings(_env_file=None, **values)
 
 
 async def refused(fetcher: SafeFetcher, url: str) -> FetchError:
@@ -404,13 +414,15 @@ async def test_unwanted_content_type_is_refused(web: WebServer, client: httpx.As
     assert error.reason == "unsupported content type: application/octet-stream"
 
 
-@pytest.mark.parametrize("status", [404, 500])
-async def test_error_status(web: WebServer, client: httpx.AsyncClient, status: int) -> None:
+@pytest.mark.parametrize(("status", "retries"), [(404, 2), (501, 2), (500, 0), (503, 0)])
+async def test_error_status(web: WebServer, client: httpx.AsyncClient, status: int, retries: int) -> None:
+    # 404 and 501 will not change, so are not retried; 500 and 503 are not when there are no retries.
     web.route("/x", b"nope", status=status)
 
-    error = await refused(make_fetcher(client), web.url("/x"))
+    error = await refused(make_fetcher(client, retries=retries), web.url("/x"))
 
     assert error.reason == f"HTTP {status}"
+    assert len(web.requests) == 1
 
 
 def test_client_that_trusts_the_environment_is_rejected() -> None:
@@ -423,6 +435,277 @@ def test_client_that_trusts_the_environment_is_rejected() -> None:
             max_redirects=0,
             user_agent=UA,
         )
+
+
+# Retries: 429 and 5xx answers and refused or reset connections are tried again, within the time cap.
+
+
+# The test server closes the connection after a handler's answer; saying so keeps the client from sending
+# the next request on a connection being closed, which it would see as dropped and try again.
+CLOSE = {"Connection": "close"}
+
+
+def answers(*responses: tuple[int, dict[str, str]]) -> Handler:
+    """Answer with each (status, headers) in turn, then 200 and the article for every later request."""
+    lock = threading.Lock()
+    served = 0
+
+    def handler(ex: Exchange) -> None:
+        nonlocal served
+        with lock:
+            index, served = served, served + 1
+        status, headers = responses[index] if index < len(responses) else (200, {})
+        body = ARTICLE if status == 200 else b"try later"
+        ex.start(status, {"Content-Length": str(len(body)), **CLOSE, **headers})
+        ex.write(body)
+
+    return handler
+
+
+async def test_503_with_retry_after_seconds_then_200(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.handle("/busy", answers((503, {"Retry-After": "1"})))
+    began = time.monotonic()
+
+    page = await make_fetcher(client, timeout=5.0).fetch(web.url("/busy"))
+
+    assert page.body == ARTICLE
+    assert len(web.requests) == 2
+    assert 0.9 < time.monotonic() - began < 4.5  # it waited as asked, and not much longer
+
+
+async def test_429_without_retry_after_backs_off_then_200(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.handle("/limited", answers((429, {})))
+
+    page = await make_fetcher(client).fetch(web.url("/limited"))
+
+    assert page.body == ARTICLE
+    assert len(web.requests) == 2
+
+
+async def test_retry_after_as_an_http_date(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.handle("/past", answers((503, {"Retry-After": formatdate(time.time() - 60, usegmt=True)})))
+    web.handle("/future", answers((503, {"Retry-After": formatdate(time.time() + 3600, usegmt=True)})))
+    fetcher = make_fetcher(client)
+
+    page = await fetcher.fetch(web.url("/past"))  # a date gone by: try again at once
+    error = await refused(fetcher, web.url("/future"))
+
+    assert page.body == ARTICLE
+    assert error.reason.startswith("HTTP 503 (gave up: Retry-After 3")
+    assert error.reason.endswith(" s is past the time limit)")
+    assert [r.path for r in web.requests] == ["/past", "/past", "/future"]
+
+
+async def test_always_500_gives_up_after_the_retries(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.route("/broken", b"oops", status=500)
+    fetcher = SafeFetcher.from_settings(client, fetch_settings(fetch_retries=2))
+
+    error = await refused(fetcher, web.url("/broken"))
+
+    assert error.reason == "HTTP 500 after 3 tries"
+    assert error.url == web.url("/broken")
+    assert len(web.requests) == 1 + 2
+
+
+async def test_retry_after_past_the_time_cap_gives_up_at_once(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.handle("/down", answers((503, {"Retry-After": "120"})))
+    began = time.monotonic()
+
+    error = await refused(make_fetcher(client, timeout=2.0), web.url("/down"))
+
+    assert error.reason == "HTTP 503 (gave up: Retry-After 120 s is past the time limit)"
+    assert time.monotonic() - began < 1.5  # did not sit out the time cap
+    assert len(web.requests) == 1
+
+
+async def test_retries_are_per_fetch_across_hops(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.handle("/a", answers((503, {}), (302, {"Location": "/b"})))
+    web.handle("/b", answers((503, {}), (503, {})))
+
+    error = await refused(make_fetcher(client, retries=2), web.url("/a"))
+
+    assert error.reason == "HTTP 503 after 2 tries"  # the second hop had one retry of the two left
+    assert [r.path for r in web.requests] == ["/a", "/a", "/b", "/b"]
+
+
+async def test_a_dropped_connection_is_tried_again(web: WebServer, client: httpx.AsyncClient) -> None:
+    calls = 0
+
+    def drop_first(ex: Exchange) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 1:  # the first connection is closed without an answer
+            ex.start(headers={"Content-Length": str(len(ARTICLE)), **CLOSE})
+            ex.write(ARTICLE)
+
+    web.handle("/flaky", drop_first)
+
+    page = await make_fetcher(client).fetch(web.url("/flaky"))
+
+    assert page.body == ARTICLE
+    assert len(web.requests) == 2
+
+
+async def test_a_refused_connection_gives_up_after_the_retries(client: httpx.AsyncClient) -> None:
+    with socket.socket() as probe:  # a port that nothing listens on once this socket is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    error = await refused(make_fetcher(client, retries=2), f"http://127.0.0.1:{port}/")
+
+    assert error.reason.startswith("could not connect after 3 tries: ")
+
+
+# Concurrency limits: per fetcher, and per host name.
+
+
+class InFlight:
+    """A handler that takes `seconds` per request and records the most requests in flight at once,
+    in total and per host name (from the Host header, lower-case, without port or trailing dot)."""
+
+    def __init__(self, seconds: float = 0.3) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._now: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.peak_total = 0
+
+    def __call__(self, ex: Exchange) -> None:
+        host = ex.headers["host"].rsplit(":", 1)[0].lower().rstrip(".")
+        with self._lock:
+            self._now[host] += 1
+            self.peak[host] = max(self.peak[host], self._now[host])
+            self.peak_total = max(self.peak_total, self._now.total())
+        try:
+            ex.sleep(self.seconds)
+        finally:
+            with self._lock:  # before answering: the client may send its next request as soon as it reads
+                self._now[host] -= 1
+        ex.start(headers={"Content-Length": str(len(ARTICLE)), **CLOSE})
+        ex.write(ARTICLE)
+
+
+NAMES = ["a.example", "b.example", "c.example"]
+
+
+async def test_per_host_limit(web: WebServer, client: httpx.AsyncClient) -> None:
+    recorder = InFlight()
+    web.handle("/slow", recorder)
+    # Spellings of one host name share its slots: case and a trailing dot do not make another host.
+    table = {"a.example": ["127.0.0.1"], "a.example.": ["127.0.0.1"]}
+    fetcher = SafeFetcher.from_settings(
+        client, fetch_settings(fetch_per_host=2, fetch_allow_hosts=["a.example"]), resolver=fake_resolver(table)
+    )
+    urls = [f"http://{name}:{web.port}/slow" for name in ["a.example", "A.EXAMPLE", "a.example."] * 2]
+
+    async with asyncio.timeout(15):
+        pages = await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+
+    assert all(page.body == ARTICLE for page in pages)
+    assert len(web.requests) == 6
+    assert recorder.peak["a.example"] == 2  # never more than 2, and the 2 did overlap
+    assert fetcher._slots._hosts == {}  # no per-host entry outlives its last user
+
+
+async def test_per_host_limit_is_per_name(web: WebServer, client: httpx.AsyncClient) -> None:
+    recorder = InFlight()
+    web.handle("/slow", recorder)
+    resolver = fake_resolver({name: ["127.0.0.1"] for name in NAMES})
+    fetcher = SafeFetcher.from_settings(client, fetch_settings(fetch_per_host=2, fetch_allow_hosts=NAMES), resolver)
+    urls = [f"http://{name}:{web.port}/slow" for name in ["a.example", "b.example"] * 3]
+
+    async with asyncio.timeout(15):
+        await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+
+    assert recorder.peak["a.example"] == 2
+    assert recorder.peak["b.example"] == 2
+    assert recorder.peak_total > 2  # two names, although one address: each name has its own 2
+    assert fetcher._slots._hosts == {}
+
+
+async def test_global_limit(web: WebServer, client: httpx.AsyncClient) -> None:
+    recorder = InFlight()
+    web.handle("/slow", recorder)
+    resolver = fake_resolver({name: ["127.0.0.1"] for name in NAMES})
+    settings = fetch_settings(fetch_concurrency=3, fetch_per_host=10, fetch_allow_hosts=NAMES)
+    fetcher = SafeFetcher.from_settings(client, settings, resolver)
+    urls = [f"http://{name}:{web.port}/slow" for name in NAMES * 3]
+
+    async with asyncio.timeout(15):
+        await asyncio.gather(*(fetcher.fetch(url) for url in urls))
+
+    assert len(web.requests) == 9
+    assert recorder.peak_total == 3
+    assert fetcher._slots._hosts == {}
+
+
+async def test_waiting_for_a_slot_counts_against_the_time_cap(web: WebServer, client: httpx.AsyncClient) -> None:
+    web.handle("/silent", hang())
+    fetcher = make_fetcher(client, per_host=1, timeout=0.5)
+    began = time.monotonic()
+
+    async with asyncio.timeout(15):
+        results = await asyncio.gather(*(fetcher.fetch(web.url("/silent")) for _ in range(5)), return_exceptions=True)
+
+    reasons = [result.reason for result in results if isinstance(result, FetchError)]
+    assert len(reasons) == 5
+    assert all(reason.startswith("timed out after 0.5 s") for reason in reasons)
+    assert "timed out after 0.5 s waiting for a free slot for 127.0.0.1" in reasons
+    # One after another (each with its own 0.5 s) would take 2.5 s; sharing one deadline, about 0.5 s.
+    assert time.monotonic() - began < 2.0
+    assert fetcher._slots._hosts == {}  # fetches cancelled while waiting let go of the host too
+
+
+# Every hostile endpoint at once, through one fetcher.
+
+
+async def test_hostile_endpoints_all_at_once(web: WebServer, client: httpx.AsyncClient, gzip_bomb: bytes) -> None:
+    web.handle("/trickle", trickle(interval=1.0))
+    web.handle("/huge", stream(zeros(50 * 1024 * 1024)))
+    web.route("/bomb", gzip_bomb, headers={"Content-Encoding": "gzip"})
+    web.redirect("/metadata", "http://169.254.169.254/latest/meta-data/")
+    web.redirect("/loop", "/loop")
+    web.route("/binary", b"\x7fELF", content_type="application/octet-stream")
+    web.handle("/down", answers(*[(503, {"Retry-After": "120"})] * 10))
+    web.route("/fine", ARTICLE)
+    fetcher = make_fetcher(
+        client, max_bytes=200_000, timeout=1.0, resolver=fake_resolver({"evil.example": ["127.0.0.1"]})
+    )
+    expected = {
+        web.url("/trickle"): "timed out after 1.0 s",
+        web.url("/huge"): "too large: more than 200000 bytes",
+        web.url("/bomb"): "too large: more than 200000 bytes",
+        web.url("/metadata"): "blocked: 169.254.169.254 is a link-local address",
+        web.url("/loop"): "too many redirects (3)",
+        web.url("/binary"): "unsupported content type: application/octet-stream",
+        web.url("/down"): "HTTP 503 (gave up: Retry-After 120 s is past the time limit)",
+        f"http://evil.example:{web.port}/": "blocked: evil.example resolves to 127.0.0.1, which is a loopback address",
+    }
+    threads_before = threading.active_count()
+
+    began = time.monotonic()
+    tracemalloc.start()
+    try:
+        async with asyncio.timeout(15):
+            urls = [*expected, web.url("/fine")]
+            results = await asyncio.gather(*(fetcher.fetch(url) for url in urls), return_exceptions=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    elapsed = time.monotonic() - began
+
+    *failures, fine = results
+    assert isinstance(fine, FetchedPage) and fine.body == ARTICLE  # the one good page still came through
+    assert {url: getattr(error, "reason", error) for url, error in zip(expected, failures, strict=True)} == expected
+    assert elapsed < 4  # each ended within the 1 s cap (generous bound)
+    assert peak < 30_000_000
+    assert fetcher._slots._hosts == {}
+    # No thread stuck: once the server's connection threads notice the hang-ups, the count is back.
+    for _ in range(200):
+        if threading.active_count() <= threads_before:
+            break
+        await asyncio.sleep(0.05)
+    assert threading.active_count() <= threads_before
 
 
 # HTTPS: TLS is verified against the host name although the connection goes to the pinned address.
@@ -489,6 +772,7 @@ async def test_https_refuses_a_certificate_for_another_name(tls_web: WebServer, 
     assert error.reason.startswith("could not connect: ")
     assert "c.example" in error.reason or "certificate" in error.reason.lower()
     assert tls_web.requests == []
+    assert len(tls_web.sni_names) == 1  # a certificate that does not fit is not tried again
 
 
 # The address check on its own.
