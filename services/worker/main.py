@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import dramatiq
 from dramatiq.middleware import AsyncIO
 
 from services.worker.resources import WorkerResources
 from shared import queue
 from shared.config import get_settings
+
+# httpx logs every request URL at INFO, query strings (and any API key in them) included.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 settings = get_settings()
 if not settings.database_url or not settings.redis_url:

@@ -44,13 +44,14 @@ class WorkerResources(dramatiq.Middleware):
     def before_worker_boot(self, broker, worker) -> None:
         global _current
         engine = create_engine(self.settings.database_url)
+        sessions = session_factory(engine)
         self._client = new_http_client()
         _current = Resources(
             settings=self.settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             fetcher=SafeFetcher.from_settings(self._client, self.settings),
-            providers=enabled_providers(self.settings),
+            providers=enabled_providers(self.settings, sessions),
         )
 
     def after_worker_shutdown(self, broker, worker) -> None:

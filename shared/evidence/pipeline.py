@@ -6,10 +6,17 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from shared.config import Settings
 from shared.evidence.fetcher import SafeFetcher
 from shared.evidence.providers.base import ClaimContext, Finding, Problem, Provider
 from shared.evidence.providers.cited_links import CitedLinks
+from shared.evidence.providers.factcheck_tools import FactCheckTools
+from shared.evidence.providers.feeds import FeedItems
+from shared.evidence.providers.gdelt import Gdelt
+from shared.evidence.providers.mediawiki import MediaWiki
+from shared.evidence.providers.searxng import SearxNG
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +34,16 @@ class Outcome:
         return self.tried > 0 and not self.findings and self.failed >= self.tried
 
 
-def enabled_providers(settings: Settings) -> list[Provider]:
-    return [CitedLinks()]
+SEARCH_PROVIDERS = (MediaWiki, Gdelt, FactCheckTools, SearxNG)
+
+
+def enabled_providers(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> list[Provider]:
+    """Cited links always; each other provider when its configuration turns it on."""
+    providers: list[Provider] = [CitedLinks()]
+    providers += [cls(settings) for cls in SEARCH_PROVIDERS if cls.enabled(settings)]
+    if FeedItems.enabled(settings):
+        providers.append(FeedItems(settings, sessions))  # matched in the database, not over the network
+    return providers
 
 
 async def gather_evidence(claim: ClaimContext, providers: list[Provider], fetcher: SafeFetcher) -> Outcome:

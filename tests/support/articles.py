@@ -32,3 +32,19 @@ according to the agency's hydrologists.</p>
 <p>Mayor Dana Okafor told reporters that 14 schools would remain closed until Friday while engineers
 inspect the buildings.</p></article>
 <footer>Copyright Valley Courier. All rights reserved.</footer></body></html>"""
+
+
+# A story the source world (tests/support/source_world.py) has sources on: some support it, some do not.
+TROOPS_TITLE = "North Korean troops in Russia, allies say"
+TROOPS_BODY = (
+    "[WORLD] Washington, Seoul and Kyiv said on Monday that more than 10,000 North Korean soldiers have been "
+    "sent to Russia.\n"
+    "Fighting Near the Border\n"
+    "Ukraine's defence minister said on Tuesday that North Korean soldiers had engaged in combat with Ukrainian "
+    "forces in the Kursk region.\n"
+    'At a meeting of commanders, Kim Jong Un urged his army to "go all out" in preparing for war, state '
+    "media reported.\n"
+    'Kim also described the Korean peninsula as "the world\'s biggest hotspot", the state news agency KCNA '
+    "reported.\n"
+    "The deployment could change the course of the war, some analysts believe.\n"
+)

@@ -68,8 +68,13 @@ class ServiceProcess:
     def start(self) -> ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
+        threads = int(self.env.get("FACTCHECK_WORKER_THREADS", "8"))
         self.process = subprocess.Popen(
-            commands("127.0.0.1", 0, int(self.env.get("FACTCHECK_WORKER_THREADS", "8")))[self.kind], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            commands("127.0.0.1", 0, threads)[self.kind],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         log.close()
