@@ -259,7 +259,7 @@ _FUNCTION_WORDS = _word_set(
 _CONNECTORS = frozenset(["of", "from", "in", "at", "for", "the", "a", "an"])
 _EDGE_WORDS = _CONNECTORS | {"and", "or", ",", "("}  # never the first or last word of a source
 # A person's role: it introduces a name ("leader Kim Jong-un") and stands for it later ("the leader").
-_ROLES = _word_set(
+ROLES = _word_set(
     """leader president minister premier chancellor mayor governor senator spokesman spokeswoman
     spokesperson secretary ambassador general commander chief director official officer analyst
     professor economist researcher scientist lawyer attorney judge chairman chairwoman chair ceo
@@ -267,8 +267,8 @@ _ROLES = _word_set(
     captain sergeant lieutenant superintendent inspector coach manager executive representative
     councillor councilor sheriff prosecutor doctor forecaster meteorologist hydrologist engineer"""
 )
-_HONORIFICS = _word_set("mr mrs ms dr prof gen sen rep gov")
-_SOURCE_NOUNS = _ROLES | _word_set(
+HONORIFICS = _word_set("mr mrs ms dr prof gen sen rep gov")
+_SOURCE_NOUNS = ROLES | _word_set(
     """officials reports report sources police analysts experts witnesses residents authorities
     investigators prosecutors researchers scientists economists forecasters data figures statistics
     study survey poll statement ministry agency government department office service authority
@@ -317,10 +317,10 @@ class People:
     def remember(self, tokens: list[_Token], text: str) -> None:
         """Learn "leader Kim Jong-un" and "Jane Doe, a spokeswoman"; note who was mentioned."""
         for i, token in enumerate(tokens):
-            if token.lower in _ROLES or (token.lower in _HONORIFICS and token.text[0].isupper()):
+            if token.lower in ROLES or (token.lower in HONORIFICS and token.text[0].isupper()):
                 name = _capitalised_run(tokens, i + 1)
                 if name:
-                    self.add(name, token.lower if token.lower in _ROLES else None)
+                    self.add(name, token.lower if token.lower in ROLES else None)
                 elif token.text[0].islower():
                     self._appositive(tokens, i, text)
             if token.text[0].isupper() and (name := self.by_token.get(_strip_possessive(token.text))):
@@ -410,7 +410,7 @@ def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSe
 
     logit += _quote_boost([q for _, _, q in quotes], bool(attribution and attribution.source), reasons)
 
-    entities = _entities(text, quoted)
+    entities = named_entities(text, quoted)
     if entities:
         logit += _W_ENTITIES if len(entities) >= 2 else _W_ONE_ENTITY
         reasons.append("names " + ", ".join(entities[:4]))
@@ -557,7 +557,7 @@ def _speculation(
     return total
 
 
-def _entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
+def named_entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
     """Capitalised names and acronyms, the sentence's first word only when it is part of a name."""
     found: list[str] = []
     for m in _ENTITY.finditer(text):
@@ -692,7 +692,7 @@ def _subject_before(text: str, verb_start: int, people: People) -> tuple[str | N
         return None
     phrase = text[subject[0].start() : subject[-1].end()]
     last = subject[-1].group()
-    if last.lower() in _ROLES and last[0].islower():
+    if last.lower() in ROLES and last[0].islower():
         # "The North Korean leader": a role standing for the person last named with it.
         person = people.last(last.lower())
         if person:
@@ -740,7 +740,7 @@ def _clean_source(phrase: str, people: People) -> str:
     words = phrase.split()
     # A role before a name goes: "North Korean leader Kim Jong-un", "Mayor Helen Okafor".
     for k in range(len(words) - 2, -1, -1):
-        if words[k].lower().rstrip(".") in _ROLES | _HONORIFICS:
+        if words[k].lower().rstrip(".") in ROLES | HONORIFICS:
             rest = words[k + 1 :]
             if all(w[0].isupper() for w in rest):
                 return people.canonical(_strip_possessive(" ".join(rest)))

@@ -44,7 +44,7 @@ def best_passages(claim_text: str, source_text: str, *, limit: int = 1, window_s
     if limit < 1 or not claim_weights or not sentences:
         return []
     # Only claim terms can score, so each sentence keeps just those.
-    sentence_terms = [claim_weights.keys() & _terms(source_text[start:end]) for start, end in sentences]
+    sentence_terms = [claim_weights.keys() & terms_of(source_text[start:end]) for start, end in sentences]
     windows = _windows(sentences, sentence_terms, max(1, window_sentences))
 
     # Rarity of each claim term over the windows; a term no window has gets the highest weight.
@@ -155,7 +155,7 @@ _STOPWORD_TEXT = """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-def _terms(text: str) -> list[str]:
+def terms_of(text: str) -> list[str]:
     """The normalised content words of `text`, in order."""
     return [term for word in _TOKEN.findall(text) if (term := _normalise(word)) is not None]
 
