@@ -583,25 +583,33 @@ def rating_stance(textual_rating: str) -> tuple[str, list[dict]]:
     return stance, [{"kind": "fact_check_rating", "detail": detail, "rating": shown}]
 
 
-def finding_from_page(provider: str, claim: ClaimContext, url: str, fetched: FetchedPage) -> Finding | None:
-    """Read a fetched page and assess it against the claim: a finding, or None if nothing bears on it.
+def finding_from_text(
+    provider: str, claim: ClaimContext, *, url: str, title: str | None, publisher: str | None, text: str,
+    extra_signals: tuple[dict, ...] = (),
+) -> Finding | None:  # fmt: skip
+    """Assess a source's text against the claim: a finding, or None if nothing in it bears on the claim.
 
-    CPU work (page extraction and scoring): call it through asyncio.to_thread from async code.
+    CPU work (tens of ms on a large page): call it through asyncio.to_thread from async code.
     """
-    page = read_page(fetched)
-    assessment = assess(claim, page.text)
+    assessment = assess(claim, text)
     if assessment is None:
         return None
     return Finding(
         provider=provider,
         url=url,
-        title=page.title,
-        publisher=page.publisher,
+        title=title,
+        publisher=publisher,
         passage=assessment.passage,
         passage_start=assessment.passage_start,
         passage_end=assessment.passage_end,
         relevance=assessment.relevance,
-        content_hash=hashlib.sha256(page.text.encode()).hexdigest(),
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
         stance=assessment.stance,
-        signals=assessment.signals,
+        signals=[*assessment.signals, *extra_signals],
     )
+
+
+def finding_from_page(provider: str, claim: ClaimContext, url: str, fetched: FetchedPage) -> Finding | None:
+    """Read a fetched page (its main text, title and site name) and assess it against the claim."""
+    page = read_page(fetched)
+    return finding_from_text(provider, claim, url=url, title=page.title, publisher=page.publisher, text=page.text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -11,7 +10,7 @@ from shared.config import Settings
 from shared.evidence.fetcher import SafeFetcher
 from shared.evidence.providers.base import ClaimContext, Finding, Problem, ProviderResult
 from shared.evidence.queries import build_query
-from shared.evidence.scoring import assess
+from shared.evidence.scoring import finding_from_text
 from shared.feeds.matching import matching_documents
 
 
@@ -41,19 +40,6 @@ def _assess_all(provider: str, claim: ClaimContext, documents) -> list[Finding |
 
 def _finding(provider: str, claim: ClaimContext, document) -> Finding | None:
     text = "\n".join(p for p in (document.title, document.text) if p)
-    assessment = assess(claim, text)
-    if assessment is None:
-        return None
-    return Finding(
-        provider=provider,
-        url=document.url,
-        title=document.title,
-        publisher=document.publisher,
-        passage=assessment.passage,
-        passage_start=assessment.passage_start,
-        passage_end=assessment.passage_end,
-        relevance=assessment.relevance,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-        stance=assessment.stance,
-        signals=assessment.signals,
+    return finding_from_text(
+        provider, claim, url=document.url, title=document.title, publisher=document.publisher, text=text
     )

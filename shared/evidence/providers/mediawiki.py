@@ -17,7 +17,6 @@ HTTP 200 and `{"error": {"code", "info"}}`; those become Problems too.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -34,7 +33,7 @@ from shared.evidence.providers.web_api import (
     with_params,
 )
 from shared.evidence.queries import build_query
-from shared.evidence.scoring import assess
+from shared.evidence.scoring import finding_from_text
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -141,23 +140,8 @@ class MediaWiki:
         return page_title, page_url, sitename, extract
 
     def _finding(self, claim: ClaimContext, title: str, url: str, sitename: str, extract: str) -> Finding | None:
-        extract = tidy_extract(extract)
-        assessment = assess(claim, extract)
-        if assessment is None:
-            return None
-        return Finding(
-            provider=self.name,
-            url=url,
-            title=title,
-            publisher=sitename,
-            passage=assessment.passage,
-            passage_start=assessment.passage_start,
-            passage_end=assessment.passage_end,
-            relevance=assessment.relevance,
-            content_hash=hashlib.sha256(extract.encode()).hexdigest(),
-            stance=assessment.stance,
-            signals=assessment.signals,
-        )
+        text = tidy_extract(extract)
+        return finding_from_text(self.name, claim, url=url, title=title, publisher=sitename, text=text)
 
 
 def tidy_extract(extract: str) -> str:

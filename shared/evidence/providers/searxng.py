@@ -12,7 +12,6 @@ carries a `snippet_only` signal, and the failed fetch is still reported as a Pro
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import html
 import re
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ from shared.evidence.providers.web_api import (
     with_publisher,
 )
 from shared.evidence.queries import build_query
-from shared.evidence.scoring import assess, finding_from_page
+from shared.evidence.scoring import finding_from_page, finding_from_text
 
 if TYPE_CHECKING:
     from shared.config import Settings
@@ -120,23 +119,11 @@ class SearxNG:
 
     def _from_snippet(self, claim: ClaimContext, hit: _Result, reason: str) -> Finding | None:
         assert hit.snippet is not None
-        assessment = assess(claim, hit.snippet)
-        if assessment is None:
-            return None
         signal = {"kind": "snippet_only", "detail": f"page not fetched ({reason}): assessed the search snippet only"}
-        return Finding(
-            provider=self.name,
-            url=hit.url,
-            title=hit.title,
-            publisher=host_of(hit.url) or None,
-            passage=assessment.passage,
-            passage_start=assessment.passage_start,
-            passage_end=assessment.passage_end,
-            relevance=assessment.relevance,
-            content_hash=hashlib.sha256(hit.snippet.encode()).hexdigest(),
-            stance=assessment.stance,
-            signals=[*assessment.signals, signal],
-        )
+        return finding_from_text(
+            self.name, claim, url=hit.url, title=hit.title, publisher=host_of(hit.url) or None, text=hit.snippet,
+            extra_signals=(signal,),
+        )  # fmt: skip
 
 
 def _unresponsive(answer: object) -> str:
