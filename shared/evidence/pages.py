@@ -7,8 +7,11 @@ Nothing here touches the network: the page has already been fetched by the SSRF-
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import threading
+from collections import OrderedDict
 from copy import deepcopy
 from dataclasses import dataclass
 
@@ -19,6 +22,11 @@ from trafilatura.settings import DEFAULT_CONFIG
 from shared.evidence.fetcher import FetchedPage
 
 log = logging.getLogger(__name__)
+
+# Pages read lately, by URL and content: read_page is called from several threads at once.
+_RECENT_PAGES = 128
+_recent: OrderedDict[tuple[str, bytes], Page] = OrderedDict()
+_recent_lock = threading.Lock()
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 XML_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/xml", "text/xml"})
@@ -44,7 +52,20 @@ class Page:
 def read_page(page: FetchedPage) -> Page:
     """The readable content of a fetched page. Never raises on bad input; the text may be empty."""
     if page.content_type in HTML_TYPES:
-        return _read_html(page)
+        # The same page is often read for every claim of an article (its cited links): extracting its text
+        # is the costliest step of verification, so a page already read is not read again.
+        key = (page.url, hashlib.sha256(page.body).digest())
+        with _recent_lock:
+            cached = _recent.get(key)
+            if cached is not None:
+                _recent.move_to_end(key)
+                return cached
+        result = _read_html(page)
+        with _recent_lock:
+            _recent[key] = result
+            if len(_recent) > _RECENT_PAGES:
+                _recent.popitem(last=False)
+        return result
     if page.content_type in XML_TYPES:
         return _read_xml(page)
     return Page(page.url, None, _plain_text(page.text()), None, None)
@@ -58,6 +79,7 @@ def _read_html(page: FetchedPage) -> Page:
         doc = trafilatura.bare_extraction(
             html,
             url=page.url,
+            fast=True,  # the main extractor only: the fallback extractors cost as much again, for little
             with_metadata=True,
             include_comments=False,  # reader comments are not the publisher's statement
             include_tables=True,

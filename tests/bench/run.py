@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--article", type=Path, help="JSON file with title and body (default: a built-in one)")
     parser.add_argument("--latency", type=float, default=0.2, help="added to every source's answer (s)")
     parser.add_argument("--sources", type=int, default=5, help="sources each claim cites")
-    parser.add_argument("--verify-articles", type=int, default=10, help="articles whose claims are verified")
+    parser.add_argument("--verify-articles", type=int, default=20, help="articles whose claims are verified")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (tasks at once)")
     parser.add_argument("--skip", choices=["ingest", "verify"], action="append", default=[])
     args = parser.parse_args()
