@@ -208,6 +208,9 @@ ARTICLES: tuple[NewsArticle, ...] = (
             "there had never been greater, and blamed joint exercises by the United States and South Korea.",
             "The speech did not mention Russia or the reports that North Korean soldiers had been sent there.",
             "South Korea's defence ministry said it was watching for signs of further provocations.",
+            "According to KCNA, Kim ardently called upon the participants, battalion commanders and political "
+            "instructors, to bring about a substantial and fundamental improvement in their capabilities for "
+            "fighting an actual war.",
         ),
     ),
     NewsArticle(
