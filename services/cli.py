@@ -7,6 +7,8 @@ factcheck migrate   apply the migrations (to the embedded database if none is co
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,7 +18,11 @@ import time
 import httpx
 
 from shared import embedded
+from shared.auth.keys import any_active_key, create_key, list_keys, revoke_key
+from shared.auth.roles import Role
 from shared.config import get_settings
+from shared.db import create_engine, session_factory, unit_of_work
+from shared.errors import AppError
 from shared.schema import upgrade
 
 
@@ -47,6 +53,9 @@ def run() -> int:
         if not settings.database_url or not settings.redis_url:
             print(f"embedded servers: data in {settings.data_dir.resolve()}", flush=True)
         upgrade(database_url)
+        first_key = asyncio.run(_first_admin_key(database_url))
+        if first_key:
+            print(f"first admin key (shown once; keep it): {first_key}", flush=True)
         env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
         children: dict[str, subprocess.Popen] = {}
         url = f"http://{settings.host}:{settings.port}"
@@ -95,21 +104,71 @@ def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
             proc.wait()
 
 
-def migrate() -> int:
-    settings = get_settings()
-    with embedded.servers(settings.database_url, "unused", settings.data_dir) as (database_url, _):
+def migrate(args: argparse.Namespace) -> int:
+    with _database() as database_url:
         upgrade(database_url)
     print("migrations applied", flush=True)
     return 0
 
 
+@contextlib.contextmanager
+def _database():
+    settings = get_settings()
+    with embedded.servers(settings.database_url, "unused", settings.data_dir) as (database_url, _):
+        yield database_url
+
+
+async def _in_session(database_url: str, work):
+    engine = create_engine(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _first_admin_key(database_url: str) -> str | None:
+    async def work(session):
+        if await any_active_key(session, Role.admin):
+            return None
+        return (await create_key(session, "first-admin", Role.admin))[1]
+
+    return await _in_session(database_url, work)
+
+
+def keys(args: argparse.Namespace) -> int:
+    with _database() as database_url:
+        upgrade(database_url)
+        if args.keys_command == "create":
+            _, plain = asyncio.run(_in_session(database_url, lambda s: create_key(s, args.name, Role(args.role))))
+            print(plain)  # alone on standard output, so a script can capture it
+        elif args.keys_command == "list":
+            for key in asyncio.run(_in_session(database_url, list_keys)):
+                revoked = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+                print(f"{key.id}\t{key.name}\t{key.role}\t{key.created_at:%Y-%m-%d %H:%M}\t{revoked}")
+        else:
+            asyncio.run(_in_session(database_url, lambda s: revoke_key(s, args.id)))
+            print(f"key {args.id} revoked", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="factcheck", description="The fact-check workflow service.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the whole service (embedded servers when none are configured)")
-    commands.add_parser("migrate", help="apply the database migrations")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the whole service (embedded servers when none are configured)")
+    sub.add_parser("migrate", help="apply the database migrations")
+    key_commands = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="make a key and print it (shown this once)")
+    create.add_argument("--name", required=True, help="who uses it: the actor named in the audit trail")
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    key_commands.add_parser("list", help="list the keys (never the keys themselves)")
+    key_commands.add_parser("revoke", help="revoke a key by id").add_argument("id", type=int)
     args = parser.parse_args(argv)
-    return {"run": run, "migrate": migrate}[args.command]()
+    try:
+        return {"run": lambda _args: run(), "migrate": migrate, "keys": keys}[args.command](args)
+    except AppError as exc:
+        print(f"factcheck: {exc.message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,16 +1,20 @@
 """Every model, imported in one place so the metadata is complete (for migrations and tests)."""
 
 from shared.articles.models import Article
+from shared.auth.models import ApiKey
 from shared.claims.models import Claim, ClaimState
 from shared.db import Base
 from shared.evidence.models import Evidence, Stance
 from shared.feeds.models import Feed, SourceDocument
+from shared.review.models import ClaimEvent
 from shared.verification.models import TaskStatus, VerificationTask
 
 __all__ = [
+    "ApiKey",
     "Article",
     "Base",
     "Claim",
+    "ClaimEvent",
     "ClaimState",
     "Evidence",
     "Feed",

@@ -15,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from shared import embedded
+from shared.auth.keys import create_key
+from shared.auth.roles import Role
 from shared.config import Settings
 from shared.db import create_engine, session_factory
 from shared.schema import upgrade
@@ -22,7 +24,7 @@ from tests.support.services import ROOT, api_server
 from tests.support.web import web  # noqa: F401  (the loopback web server fixture)
 
 TEST_DATA = ROOT / ".data" / "test"
-TABLES = ("evidence", "verification_task", "claim", "article", "source_document", "feed")
+TABLES = ("evidence", "verification_task", "claim", "article", "source_document", "feed", "api_key", "claim_event")
 
 
 def _fresh_database(server_url: str, name: str) -> str:
@@ -83,8 +85,20 @@ def api_url(settings):
 
 
 @pytest.fixture
-async def client(api_url, db):
-    async with httpx.AsyncClient(base_url=api_url, timeout=30) as client:
+async def keys(db) -> dict[str, str]:
+    """A fresh API key for each role: role name -> the plain key."""
+    made = {}
+    async with db() as session, session.begin():
+        for role in Role:
+            _, made[role.value] = await create_key(session, f"test-{role.value}", role)
+    return made
+
+
+@pytest.fixture
+async def client(api_url, keys):
+    """The API, called with an admin key (every permission); tests of roles make their own clients."""
+    headers = {"Authorization": f"Bearer {keys['admin']}"}
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=headers) as client:
         yield client
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.articles.models import Article
 from shared.claims.models import Claim
 from shared.errors import NotFound
 from shared.evidence.models import Evidence
@@ -20,8 +21,12 @@ class ClaimDetail:
     task: VerificationTask | None
 
 
-async def get_claim(session: AsyncSession, claim_id: int) -> ClaimDetail:
+async def get_claim(session: AsyncSession, claim_id: int, *, submitted_by: str | None = None) -> ClaimDetail:
+    """A claim with its evidence and task; with `submitted_by`, only a claim of an article that sender sent."""
     claim = await session.get(Claim, claim_id)
+    if claim is not None and submitted_by is not None:
+        owner = await session.scalar(select(Article.submitted_by).where(Article.id == claim.article_id))
+        claim = claim if owner == submitted_by else None
     if claim is None:
         raise NotFound(f"claim {claim_id} does not exist")
     evidence = await session.scalars(
@@ -39,9 +44,12 @@ async def list_claims(
     min_score: float | None = None,
     after: int | None = None,
     limit: int = 50,
+    submitted_by: str | None = None,
 ) -> tuple[list[Claim], int | None]:
     """A page of claims in id order (stable: ids only grow), and the cursor of the next page if any."""
     query = select(Claim).order_by(Claim.id).limit(limit + 1)
+    if submitted_by is not None:
+        query = query.join(Article, Article.id == Claim.article_id).where(Article.submitted_by == submitted_by)
     if state is not None:
         query = query.where(Claim.state == state)
     if article_id is not None:

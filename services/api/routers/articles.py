@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from services.api.deps import RowId, SessionDep, SettingsDep
+from services.api.deps import RowId, SessionDep, SettingsDep, may
 from services.api.errors import error_responses
 from shared.articles.ingest import ingest_article
 from shared.articles.reading import read_article
 from shared.articles.schemas import ArticleCreate, ArticleRead
+from shared.auth.roles import Action
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
 
@@ -22,11 +23,21 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"])
         "the same source when there is no external id, returns the stored article with 200."
     ),
     responses={200: {"model": ArticleRead, "description": "Already accepted; the stored article."}}
-    | error_responses(413, 422),
+    | error_responses(401, 403, 413, 422),
 )
-async def submit_article(data: ArticleCreate, session: SessionDep, settings: SettingsDep, response: Response):
+async def submit_article(
+    data: ArticleCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    principal: may(Action.submit_articles),
+):
     result = await ingest_article(
-        session, data, max_body_bytes=settings.max_body_bytes, claim_threshold=settings.claim_threshold
+        session,
+        data,
+        max_body_bytes=settings.max_body_bytes,
+        claim_threshold=settings.claim_threshold,
+        submitted_by=principal.name,
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
@@ -37,8 +48,9 @@ async def submit_article(data: ArticleCreate, session: SessionDep, settings: Set
     "/{article_id}",
     response_model=ArticleRead,
     summary="An article with its claims",
-    responses=error_responses(404, 422),
+    description="An integration key reads only the articles it submitted.",
+    responses=error_responses(401, 403, 404, 422),
 )
-async def article(article_id: RowId, session: SessionDep):
-    stored, claims = await read_article(session, article_id)
+async def article(article_id: RowId, session: SessionDep, principal: may(Action.read_own)):
+    stored, claims = await read_article(session, article_id, submitted_by=principal.only_own)
     return ArticleRead.model_validate({**stored, "claims": claims})

@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from services.api.deps import RowId, SessionDep
+from services.api.deps import RowId, SessionDep, may
 from services.api.errors import error_responses
+from shared.auth.roles import Action
 from shared.claims.models import ClaimState
 from shared.claims.reading import get_claim, list_claims
 from shared.claims.schemas import ClaimRead
@@ -28,9 +29,15 @@ class ClaimDetailRead(ClaimRead):
     task: TaskRead | None
 
 
-@router.get("", response_model=ClaimPage, summary="Claims, filtered, in a stable order", responses=error_responses(422))
+@router.get(
+    "",
+    response_model=ClaimPage,
+    summary="Claims, filtered, in a stable order",
+    responses=error_responses(401, 403, 422),
+)
 async def claims(
     session: SessionDep,
+    principal: may(Action.read_own),
     state: ClaimState | None = None,
     article_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -44,6 +51,7 @@ async def claims(
         min_score=min_score,
         after=cursor,
         limit=limit,
+        submitted_by=principal.only_own,
     )
     return ClaimPage(
         items=[ClaimRead.model_validate(r) for r in rows],
@@ -55,10 +63,10 @@ async def claims(
     "/{claim_id}",
     response_model=ClaimDetailRead,
     summary="A claim with its evidence and task",
-    responses=error_responses(404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
-async def claim(claim_id: RowId, session: SessionDep):
-    detail = await get_claim(session, claim_id)
+async def claim(claim_id: RowId, session: SessionDep, principal: may(Action.read_own)):
+    detail = await get_claim(session, claim_id, submitted_by=principal.only_own)
     return ClaimDetailRead.model_validate(
         {
             **ClaimRead.model_validate(detail.claim).model_dump(),
@@ -77,7 +85,7 @@ async def claim(claim_id: RowId, session: SessionDep):
         "Puts the claim's finished verification task back in the queue (a task not yet finished is left as "
         "it is). Evidence already stored stays; the new run adds only new evidence."
     ),
-    responses=error_responses(404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
-async def verify_again(claim_id: RowId, session: SessionDep):
+async def verify_again(claim_id: RowId, session: SessionDep, principal: may(Action.verify)):
     return await request_verification(session, claim_id)

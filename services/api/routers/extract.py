@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import APIRouter
 
-from services.api.deps import SettingsDep
+from services.api.deps import CallerDep, SettingsDep
 from services.api.errors import error_responses
 from shared.claims.extraction import extract_claims
 from shared.claims.schemas import ExtractRequest, ExtractResponse
@@ -17,10 +17,10 @@ router = APIRouter(prefix="/v1/extract", tags=["claims"])
     "",
     response_model=ExtractResponse,
     summary="Preview the claims of a text",
-    description="Returns the claims the ingest would extract from `text`, storing nothing.",
-    responses=error_responses(413, 422),
+    description="Returns the claims the ingest would extract from `text`, storing nothing. Any valid key.",
+    responses=error_responses(401, 413, 422),
 )
-async def extract(data: ExtractRequest, settings: SettingsDep):
+async def extract(data: ExtractRequest, settings: SettingsDep, principal: CallerDep):
     ensure_fits(data.text, "text", settings.max_body_bytes)
     threshold = settings.claim_threshold if data.threshold is None else data.threshold
     claims = await asyncio.to_thread(extract_claims, data.text, threshold=threshold)  # CPU work: off the loop

@@ -1,0 +1,84 @@
+"""API keys: made random, shown once, stored as a hash, compared in constant time, revocable.
+
+A key reads `fck_<prefix>_<secret>`. The prefix finds the row; the secret is checked against its hash.
+Keys are long random strings, so a plain SHA-256 is enough (a slow password hash protects weak secrets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth.models import ApiKey
+from shared.auth.roles import Role
+from shared.errors import NotFound
+
+PREFIX = "fck"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the key's name (the actor in the audit trail) and its role."""
+
+    key_id: int
+    name: str
+    role: Role
+
+    @property
+    def only_own(self) -> str | None:
+        """An integration sees only the articles it submitted (and their claims): its name, else None."""
+        return self.name if self.role == Role.integration else None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_key(session: AsyncSession, name: str, role: Role) -> tuple[ApiKey, str]:
+    """A new key; the plain key is returned this once and never stored."""
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    key = ApiKey(name=name, role=Role(role), prefix=prefix, secret_hash=_hash(secret))
+    session.add(key)
+    await session.flush()
+    return key, f"{PREFIX}_{prefix}_{secret}"
+
+
+async def list_keys(session: AsyncSession) -> list[ApiKey]:
+    return list(await session.scalars(select(ApiKey).order_by(ApiKey.id)))
+
+
+async def revoke_key(session: AsyncSession, key_id: int) -> None:
+    revoked = await session.execute(
+        update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=func.now())
+    )
+    if revoked.rowcount == 0 and await session.get(ApiKey, key_id) is None:
+        raise NotFound(f"key {key_id} does not exist")
+
+
+async def any_active_key(session: AsyncSession, role: Role | None = None) -> bool:
+    query = select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)
+    if role is not None:
+        query = query.where(ApiKey.role == role)
+    return await session.scalar(query) is not None
+
+
+async def authenticate(session: AsyncSession, presented: str) -> Principal | None:
+    """The principal a presented key stands for, or None (unknown, malformed or revoked)."""
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != PREFIX:
+        return None
+    row = await session.execute(
+        select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.secret_hash).where(
+            ApiKey.prefix == parts[1], ApiKey.revoked_at.is_(None)
+        )
+    )
+    found = row.one_or_none()
+    # Compared in constant time, so the answer's timing says nothing about how much of the secret was right.
+    if found is None or not hmac.compare_digest(found.secret_hash, _hash(parts[2])):
+        return None
+    return Principal(found.id, found.name, Role(found.role))

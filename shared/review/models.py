@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, created_at_column
+
+
+class ClaimEvent(Base):
+    """The audit trail: every state change, assignment and note. Append-only: the database refuses
+    UPDATE and DELETE on it (a trigger created by the migration)."""
+
+    __tablename__ = "claim_event"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # transition | assignment | note
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)  # the API key's name
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str | None] = mapped_column(String(20))
+    rationale: Mapped[str | None] = mapped_column(Text)  # a transition's reason, or a note's text
+    evidence_ids: Mapped[list[int]] = mapped_column(JSONB, nullable=False, default=list)
+    assignee: Mapped[str | None] = mapped_column(String(200))  # with an assignment: who has it now (None: nobody)
+    created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('transition', 'assignment', 'note')", name="kind"),
+        Index("ix_claim_event_claim_id", "claim_id", "id"),
+    )

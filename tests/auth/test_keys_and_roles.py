@@ -1,0 +1,126 @@
+"""API keys and roles: every endpoint against every role and no key; keys never logged or shown again."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from shared.auth.keys import authenticate, revoke_key
+from shared.models import ApiKey
+from tests.support.articles import article
+from tests.support.services import ROOT
+
+ROLES = ("none", "integration", "reviewer", "editor", "admin")
+
+
+def headers(keys: dict[str, str], role: str) -> dict[str, str]:
+    return {} if role == "none" else {"Authorization": f"Bearer {keys[role]}"}
+
+
+@pytest.fixture
+async def world(api_url, keys):
+    """One article submitted by an admin and one by the integration, with their first claims."""
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        mine = (
+            await http.post("/v1/articles", json=article(external_id="m-int"), headers=headers(keys, "integration"))
+        ).json()
+        theirs = (
+            await http.post("/v1/articles", json=article(external_id="m-adm"), headers=headers(keys, "admin"))
+        ).json()
+    return {"own_article": mine["id"], "own_claim": mine["claims"][0]["id"], "article": theirs["id"],
+            "claim": theirs["claims"][0]["id"]}  # fmt: skip
+
+
+# (method, path, body, expected status per role in ROLES order)
+MATRIX = [
+    ("POST", "/v1/articles", "new-article", (401, 201, 403, 403, 201)),
+    ("GET", "/v1/articles/{article}", None, (401, 404, 200, 200, 200)),
+    ("GET", "/v1/articles/{own_article}", None, (401, 200, 200, 200, 200)),
+    ("GET", "/v1/claims", None, (401, 200, 200, 200, 200)),
+    ("GET", "/v1/claims/{claim}", None, (401, 404, 200, 200, 200)),
+    ("GET", "/v1/claims/{own_claim}", None, (401, 200, 200, 200, 200)),
+    ("POST", "/v1/claims/{claim}/verify", None, (401, 403, 202, 202, 202)),
+    ("POST", "/v1/extract", {"text": "The agency said 1,200 homes were flooded."}, (401, 200, 200, 200, 200)),
+    ("GET", "/healthz", None, (200, 200, 200, 200, 200)),
+    ("GET", "/readyz", None, (200, 200, 200, 200, 200)),
+    ("GET", "/openapi.json", None, (200, 200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, *_ in MATRIX])
+async def test_every_endpoint_against_every_role(api_url, keys, world, method, path, body, expected):
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        for n, (role, status) in enumerate(zip(ROLES, expected, strict=True)):
+            payload = article(external_id=f"new-{role}-{n}") if body == "new-article" else body
+            response = await http.request(method, path.format(**world), json=payload, headers=headers(keys, role))
+            assert response.status_code == status, (role, method, path, response.text[:200])
+            if status in (401, 403):
+                assert response.json()["error"] in ("unauthenticated", "forbidden")
+
+
+async def test_an_integration_lists_only_its_own_claims(api_url, keys, world):
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers=headers(keys, "integration")) as http:
+        listed = (await http.get("/v1/claims", params={"limit": 200})).json()["items"]
+    assert listed and {c["article_id"] for c in listed} == {world["own_article"]}
+
+
+async def test_bad_and_revoked_keys_are_401(api_url, keys, db):
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        for value in ("Bearer nonsense", "Bearer fck_x_y", f"Basic {keys['admin']}", "Bearer", keys["admin"]):
+            response = await http.get("/v1/claims", headers={"Authorization": value})
+            assert response.status_code == 401, value
+        async with db() as session, session.begin():
+            key_id = await session.scalar(select(ApiKey.id).where(ApiKey.name == "test-reviewer"))
+            await revoke_key(session, key_id)
+        response = await http.get("/v1/claims", headers=headers(keys, "reviewer"))
+        assert response.status_code == 401 and "revoked" in response.json()["detail"]
+
+
+async def test_keys_are_stored_only_as_hashes(keys, db):
+    async with db() as session:
+        rows = (await session.scalars(select(ApiKey))).all()
+        assert len(rows) == 4
+        for row in rows:
+            assert all(row.secret_hash not in key and key.split("_")[2] not in row.secret_hash for key in keys.values())
+        principal = await authenticate(session, keys["editor"])
+        assert principal.name == "test-editor" and principal.role == "editor"
+        assert await authenticate(session, keys["editor"][:-1] + "x") is None
+
+
+async def test_keys_appear_in_no_log_line_and_no_response(api_url, keys, world, caplog):
+    caplog.set_level(logging.DEBUG)
+    seen = []
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        for role in ROLES[1:]:
+            for method, path, body, _ in MATRIX:
+                payload = article(external_id=f"log-{role}") if body == "new-article" else body
+                response = await http.request(method, path.format(**world), json=payload, headers=headers(keys, role))
+                seen.append(response.text)
+            seen.append((await http.get("/v1/claims", headers={"Authorization": f"Bearer {keys[role]}x"})).text)
+    secrets = [key.split("_")[2] for key in keys.values()]
+    assert caplog.records, "the test must capture the service's logs"
+    assert not any(secret in caplog.text for secret in secrets)
+    assert not any(secret in text for secret in secrets for text in seen)
+
+
+def test_the_cli_prints_a_new_key_alone_and_lists_keys_without_it(servers, tmp_path):
+    env = {"FACTCHECK_DATABASE_URL": servers[0], "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    run = [sys.executable, "-m", "services.cli", "keys"]
+    created = subprocess.run([*run, "create", "--name", "cli-test", "--role", "editor"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True)  # fmt: skip
+    key = created.stdout.strip()
+    assert created.stdout == key + "\n" and key.startswith("fck_")
+    listed = subprocess.run([*run, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in listed.splitlines() if "cli-test" in line)
+    assert "editor" in line and "active" in line and key.split("_")[2] not in listed
+    key_id = line.split("\t")[0]
+    subprocess.run([*run, "revoke", key_id], cwd=ROOT, env=env, capture_output=True, check=True)
+    listed = subprocess.run([*run, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    assert "revoked" in next(line for line in listed.splitlines() if "cli-test" in line)
+    bad = subprocess.run([*run, "create", "--name", "x", "--role", "owner"], cwd=ROOT, env=env, capture_output=True)
+    assert bad.returncode != 0
