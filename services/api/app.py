@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from services.api import errors
 from services.api.limits import BodySizeLimit
-from services.api.routers import articles, claims, extract, health
+from services.api.routers import articles, claims, extract, health, review
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
 
@@ -48,6 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # JSON escaping can make a body up to six times larger on the wire (\uXXXX); the exact limit on the
     # body itself is checked after parsing. Beyond this, nothing is read at all.
     app.add_middleware(BodySizeLimit, max_bytes=6 * settings.max_body_bytes + 65_536)
-    for module in (health, articles, claims, extract):
+    for module in (health, articles, claims, review, extract):
         app.include_router(module.router)
     return app

@@ -19,7 +19,12 @@ ROLES = ("none", "integration", "reviewer", "editor", "admin")
 
 
 def headers(keys: dict[str, str], role: str) -> dict[str, str]:
-    return {} if role == "none" else {"Authorization": f"Bearer {keys[role]}"}
+    # If-Match "1": every claim a role moves is untouched until then (see MATRIX).
+    return {"If-Match": '"1"'} | ({} if role == "none" else {"Authorization": f"Bearer {keys[role]}"})
+
+
+def target(path: str, world: dict, role: str) -> str:
+    return path.format(**world, mine=world["claims"][ROLES.index(role) % len(world["claims"])])
 
 
 @pytest.fixture
@@ -32,11 +37,16 @@ async def world(api_url, keys):
         theirs = (
             await http.post("/v1/articles", json=article(external_id="m-adm"), headers=headers(keys, "admin"))
         ).json()
+    claims = [c["id"] for c in theirs["claims"]]
+    assert len(claims) >= 4, "one untouched claim for each role with a key, so moves do not collide"
     return {"own_article": mine["id"], "own_claim": mine["claims"][0]["id"], "article": theirs["id"],
-            "claim": theirs["claims"][0]["id"]}  # fmt: skip
+            "claim": claims[0], "claims": claims}  # fmt: skip
 
 
-# (method, path, body, expected status per role in ROLES order)
+MOVE = {"to": "corroborated", "rationale": "Two independent outlets confirm it."}
+
+# (method, path, body, expected status per role in ROLES order). {mine} is a claim of the role's own, so that
+# one role's move or take does not change what the next role finds.
 MATRIX = [
     ("POST", "/v1/articles", "new-article", (401, 201, 403, 403, 201)),
     ("GET", "/v1/articles/{article}", None, (401, 404, 200, 200, 200)),
@@ -46,6 +56,13 @@ MATRIX = [
     ("GET", "/v1/claims/{own_claim}", None, (401, 200, 200, 200, 200)),
     ("POST", "/v1/claims/{claim}/verify", None, (401, 403, 202, 202, 202)),
     ("POST", "/v1/extract", {"text": "The agency said 1,200 homes were flooded."}, (401, 200, 200, 200, 200)),
+    ("POST", "/v1/claims/{mine}/transitions", MOVE, (401, 403, 200, 200, 200)),
+    ("POST", "/v1/claims/{mine}/take", None, (401, 403, 200, 200, 200)),
+    ("POST", "/v1/claims/{mine}/release", None, (401, 403, 200, 200, 200)),
+    ("PUT", "/v1/claims/{mine}/assignee", {"assignee": "test-reviewer"}, (401, 403, 403, 200, 200)),
+    ("POST", "/v1/claims/{mine}/notes", {"text": "Called the agency's press office."}, (401, 403, 201, 201, 201)),
+    ("GET", "/v1/claims/{mine}/history", None, (401, 403, 200, 200, 200)),
+    ("GET", "/v1/queue", None, (401, 403, 200, 200, 200)),
     ("GET", "/healthz", None, (200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, (200, 200, 200, 200, 200)),
     ("GET", "/openapi.json", None, (200, 200, 200, 200, 200)),
@@ -57,7 +74,10 @@ async def test_every_endpoint_against_every_role(api_url, keys, world, method, p
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
         for n, (role, status) in enumerate(zip(ROLES, expected, strict=True)):
             payload = article(external_id=f"new-{role}-{n}") if body == "new-article" else body
-            response = await http.request(method, path.format(**world), json=payload, headers=headers(keys, role))
+            if path.endswith("/release") and role in ("reviewer", "editor", "admin"):  # one's own to release
+                taken = await http.post(target("/v1/claims/{mine}/take", world, role), headers=headers(keys, role))
+                assert taken.status_code == 200
+            response = await http.request(method, target(path, world, role), json=payload, headers=headers(keys, role))
             assert response.status_code == status, (role, method, path, response.text[:200])
             if status in (401, 403):
                 assert response.json()["error"] in ("unauthenticated", "forbidden")
@@ -94,17 +114,24 @@ async def test_keys_are_stored_only_as_hashes(keys, db):
 
 async def test_keys_appear_in_no_log_line_and_no_response(api_url, keys, world, caplog):
     caplog.set_level(logging.DEBUG)
+    # The service's most talkative logger: every statement with its parameters (the key lookup included).
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
     seen = []
     async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
         for role in ROLES[1:]:
             for method, path, body, _ in MATRIX:
                 payload = article(external_id=f"log-{role}") if body == "new-article" else body
-                response = await http.request(method, path.format(**world), json=payload, headers=headers(keys, role))
+                response = await http.request(
+                    method, target(path, world, role), json=payload, headers=headers(keys, role)
+                )
                 seen.append(response.text)
             seen.append((await http.get("/v1/claims", headers={"Authorization": f"Bearer {keys[role]}x"})).text)
     secrets = [key.split("_")[2] for key in keys.values()]
-    assert caplog.records, "the test must capture the service's logs"
-    assert not any(secret in caplog.text for secret in secrets)
+    # The service's log lines, not those of this test's own HTTP client (httpx, httpcore).
+    service = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    assert service, "the test must capture the service's logs"
+    leaks = [r.getMessage() for r in service if any(secret in r.getMessage() for secret in secrets)]
+    assert leaks == []
     assert not any(secret in text for secret in secrets for text in seen)
 
 

@@ -15,13 +15,14 @@ from tests.support.waiting import all_tasks_finished, eventually
 pytestmark = pytest.mark.slow
 
 
-async def test_ingest_accepts_while_redis_is_down_and_tasks_finish_after(db, settings, log_dir):
+async def test_ingest_accepts_while_redis_is_down_and_tasks_finish_after(db, keys, settings, log_dir):
     own_redis = RedisServer(ROOT / ".data" / "test" / "redis-down", free_port()).start()
     ours = settings.model_copy(update={"redis_url": own_redis.url})
     try:
         with api_server(ours) as api, running("relay", "worker", env=service_env(ours), log_dir=log_dir) as procs:
             own_redis.stop()
-            async with httpx.AsyncClient(base_url=api, timeout=30) as client:
+            auth = {"Authorization": f"Bearer {keys['integration']}"}
+            async with httpx.AsyncClient(base_url=api, timeout=30, headers=auth) as client:
                 response = await client.post("/v1/articles", json=article(external_id="r-1"))
                 assert response.status_code == 201, response.text
                 assert (await client.get("/readyz")).status_code == 503

@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from services.api.deps import RowId, SessionDep, may
 from services.api.errors import error_responses
+from services.api.routers.review import ETAG_HEADER
 from shared.auth.roles import Action
 from shared.claims.models import ClaimState
 from shared.claims.reading import get_claim, list_claims
 from shared.claims.schemas import ClaimRead
 from shared.evidence.schemas import EvidenceRead
+from shared.review.transitions import etag
 from shared.validation import MAX_ID
 from shared.verification.outbox import request_verification
 from shared.verification.schemas import TaskRead
@@ -63,10 +65,11 @@ async def claims(
     "/{claim_id}",
     response_model=ClaimDetailRead,
     summary="A claim with its evidence and task",
-    responses=error_responses(401, 403, 404, 422),
+    responses={200: {"headers": ETAG_HEADER}} | error_responses(401, 403, 404, 422),
 )
-async def claim(claim_id: RowId, session: SessionDep, principal: may(Action.read_own)):
+async def claim(claim_id: RowId, session: SessionDep, principal: may(Action.read_own), response: Response):
     detail = await get_claim(session, claim_id, submitted_by=principal.only_own)
+    response.headers["ETag"] = etag(detail.claim.version)  # send it back in If-Match to move the claim
     return ClaimDetailRead.model_validate(
         {
             **ClaimRead.model_validate(detail.claim).model_dump(),

@@ -1,0 +1,25 @@
+"""Reading a claim's audit trail: every transition, assignment and note, oldest first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.claims.models import Claim
+from shared.errors import NotFound
+from shared.review.models import ClaimEvent
+
+
+async def history(
+    session: AsyncSession, claim_id: int, *, after: int | None = None, limit: int = 100
+) -> tuple[list[ClaimEvent], int | None]:
+    """A page of the claim's events in the order they happened (ids only grow), and the next page's cursor."""
+    if await session.scalar(select(Claim.id).where(Claim.id == claim_id)) is None:
+        raise NotFound(f"claim {claim_id} does not exist")
+    query = select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id).limit(limit + 1)
+    if after is not None:
+        query = query.where(ClaimEvent.id > after)
+    rows = list(await session.scalars(query))
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None

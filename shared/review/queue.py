@@ -1,0 +1,95 @@
+"""A reviewer's queue: the claims they have first, then the claims nobody has, filtered and sorted.
+
+Claims someone else has are not in it: they are that person's work.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.articles.models import Article
+from shared.auth.keys import Principal
+from shared.claims.models import Claim
+from shared.errors import AppError
+
+
+class Sort(enum.StrEnum):
+    score = "score"  # most check-worthy first
+    age = "age"  # oldest first
+
+
+class Suggested(enum.StrEnum):
+    corroborated = "corroborated"
+    disputed = "disputed"
+    none = "none"  # the evidence suggests nothing (yet)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    state: str | None = None
+    article_id: int | None = None
+    source: str | None = None
+    min_score: float | None = None
+    suggested: Suggested | None = None
+    min_age_hours: float | None = None
+    max_age_hours: float | None = None
+
+
+class InvalidFilter(AppError):
+    """422 in the shape of a validation error, naming the query parameter."""
+
+    status = 422
+    code = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    claim: Claim
+    source: str
+    mine: bool
+
+
+async def queue(
+    session: AsyncSession, principal: Principal, where: QueueFilter, *, sort: Sort = Sort.score, limit: int = 50
+) -> list[QueueEntry]:
+    if (
+        where.min_age_hours is not None
+        and where.max_age_hours is not None
+        and where.min_age_hours > where.max_age_hours
+    ):
+        message = "must not be greater than max_age_hours"
+        raise InvalidFilter(
+            f"query.min_age_hours: {message}", extra={"fields": [{"field": "query.min_age_hours", "message": message}]}
+        )
+    mine = (Claim.assignee == principal.name).label("mine")
+    query = (
+        select(Claim, Article.source, mine)
+        .join(Article, Article.id == Claim.article_id)
+        .where((Claim.assignee == principal.name) | Claim.assignee.is_(None))
+    )
+    if where.state is not None:
+        query = query.where(Claim.state == where.state)
+    if where.article_id is not None:
+        query = query.where(Claim.article_id == where.article_id)
+    if where.source is not None:
+        query = query.where(Article.source == where.source)
+    if where.min_score is not None:
+        query = query.where(Claim.score >= where.min_score)
+    if where.suggested is Suggested.none:
+        query = query.where(Claim.suggested_state.is_(None))
+    elif where.suggested is not None:
+        query = query.where(Claim.suggested_state == where.suggested.value)
+    # Age is measured from when the claim was found; "older than h hours" means created before now - h.
+    if where.min_age_hours is not None:
+        query = query.where(Claim.created_at <= func.now() - timedelta(hours=where.min_age_hours))
+    if where.max_age_hours is not None:
+        query = query.where(Claim.created_at >= func.now() - timedelta(hours=where.max_age_hours))
+    order = (Claim.score.desc(), Claim.created_at) if sort is Sort.score else (Claim.created_at, Claim.score.desc())
+    query = query.order_by(case((Claim.assignee.is_(None), 1), else_=0), *order, Claim.id).limit(limit)
+    rows = await session.execute(query)
+    return [QueueEntry(claim, source, bool(is_mine)) for claim, source, is_mine in rows]
