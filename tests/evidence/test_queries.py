@@ -8,19 +8,7 @@ import pytest
 
 from shared.evidence.providers.base import ClaimContext
 from shared.evidence.queries import GDELT_MAX_CHARS, GDELT_MAX_TERMS, build_query, core_span
-
-
-def quantity(text: str, surface: str, value: float, unit: str | None, approximate: bool = False) -> dict:
-    """A stored quantity of the claim, as claim extraction writes it: offsets into the claim text."""
-    start = text.index(surface)
-    return {
-        "value": value,
-        "unit": unit,
-        "text": surface,
-        "start": start,
-        "end": start + len(surface),
-        "approximate": approximate,
-    }
+from tests.support.claims import quantity
 
 
 def claim(

@@ -9,18 +9,7 @@ import pytest
 from shared.evidence.fetcher import FetchedPage
 from shared.evidence.providers.base import ClaimContext
 from shared.evidence.scoring import MIN_RELEVANCE, Assessment, assess, finding_from_page, rating_stance
-
-
-def quantity(text: str, surface: str, value: float, unit: str | None, approximate: bool = False) -> dict:
-    start = text.index(surface)
-    return {
-        "value": value,
-        "unit": unit,
-        "text": surface,
-        "start": start,
-        "end": start + len(surface),
-        "approximate": approximate,
-    }
+from tests.support.claims import quantity
 
 
 def claim(text: str, attribution: str | None = None, quantities: list[dict] | None = None) -> ClaimContext:
