@@ -18,7 +18,7 @@ import time
 import httpx
 
 from shared import embedded
-from shared.auth.keys import any_active_key, create_key, list_keys, revoke_key
+from shared.auth.keys import any_key, create_key, list_keys, revoke_key
 from shared.auth.roles import Role
 from shared.config import get_settings
 from shared.db import create_engine, session_factory, unit_of_work
@@ -129,7 +129,7 @@ async def _in_session(database_url: str, work):
 
 async def _first_admin_key(database_url: str) -> str | None:
     async def work(session):
-        if await any_active_key(session, Role.admin):
+        if await any_key(session):
             return None
         return (await create_key(session, "first-admin", Role.admin))[1]
 

@@ -22,6 +22,11 @@ class NotFound(AppError):
     code = "not_found"
 
 
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
 class PayloadTooLarge(AppError):
     status = 413
     code = "payload_too_large"

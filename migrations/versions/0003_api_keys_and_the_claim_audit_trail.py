@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.CheckConstraint("role IN ('reviewer', 'editor', 'integration', 'admin')", name=op.f("ck_api_key_role")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_key")),
         sa.UniqueConstraint("prefix", name=op.f("uq_api_key_prefix")),
+        sa.UniqueConstraint("name", name=op.f("uq_api_key_name")),
     )
     op.create_table(
         "claim_event",
@@ -54,6 +55,10 @@ def upgrade() -> None:
         "CREATE TRIGGER claim_event_append_only BEFORE UPDATE OR DELETE ON claim_event "
         "FOR EACH ROW EXECUTE FUNCTION refuse_claim_event_change()"
     )
+    op.execute(
+        "CREATE TRIGGER claim_event_no_truncate BEFORE TRUNCATE ON claim_event "
+        "FOR EACH STATEMENT EXECUTE FUNCTION refuse_claim_event_change()"
+    )
 
 
 APPEND_ONLY_FUNCTION = """
@@ -66,6 +71,7 @@ $$
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER claim_event_no_truncate ON claim_event")
     op.execute("DROP TRIGGER claim_event_append_only ON claim_event")
     op.execute("DROP FUNCTION refuse_claim_event_change()")
     op.drop_index("ix_claim_event_claim_id", table_name="claim_event")

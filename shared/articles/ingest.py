@@ -21,6 +21,7 @@ from shared.articles.reading import read_article
 from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.claims.models import Claim
+from shared.errors import Conflict
 from shared.validation import ensure_fits
 from shared.verification.models import VerificationTask
 
@@ -88,8 +89,13 @@ async def ingest_article(
         .returning(*ARTICLE.c)
     )
     article = inserted.mappings().one_or_none()
-    if article is None:  # the same article was accepted before: hand back that one
-        existing = await session.scalar(select(Article.id).where(*same))
+    if article is None:  # the same article was accepted before: hand back that one, to its sender only
+        existing, sender = (await session.execute(select(Article.id, Article.submitted_by).where(*same))).one()
+        if sender != submitted_by:
+            raise Conflict(
+                "an article with this source and external id (or, without one, this content) was submitted by "
+                "another sender; use your own source name or external id"
+            )
         stored, claims = await read_article(session, existing)
         return IngestResult(stored, claims, created=False)
 

@@ -16,9 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.models import ApiKey
 from shared.auth.roles import Role
-from shared.errors import NotFound
+from shared.errors import AppError, Conflict, NotFound
+from shared.validation import MAX_ID
 
 PREFIX = "fck"
+
+
+class InvalidKey(AppError):
+    status = 422
+    code = "invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,11 @@ def _hash(secret: str) -> str:
 
 async def create_key(session: AsyncSession, name: str, role: Role) -> tuple[ApiKey, str]:
     """A new key; the plain key is returned this once and never stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= 200 or "\x00" in name:
+        raise InvalidKey("a key's name must be 1 to 200 characters")
+    if await session.scalar(select(ApiKey.id).where(func.lower(ApiKey.name) == name.lower())) is not None:
+        raise Conflict(f"a key named {name!r} exists already (revoked keys keep their names)")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     key = ApiKey(name=name, role=Role(role), prefix=prefix, secret_hash=_hash(secret))
     session.add(key)
@@ -53,6 +64,8 @@ async def list_keys(session: AsyncSession) -> list[ApiKey]:
 
 
 async def revoke_key(session: AsyncSession, key_id: int) -> None:
+    if not 1 <= key_id <= MAX_ID:
+        raise NotFound(f"key {key_id} does not exist")
     revoked = await session.execute(
         update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=func.now())
     )
@@ -60,11 +73,9 @@ async def revoke_key(session: AsyncSession, key_id: int) -> None:
         raise NotFound(f"key {key_id} does not exist")
 
 
-async def any_active_key(session: AsyncSession, role: Role | None = None) -> bool:
-    query = select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)
-    if role is not None:
-        query = query.where(ApiKey.role == role)
-    return await session.scalar(query) is not None
+async def any_key(session: AsyncSession) -> bool:
+    """Whether any key was ever made (revoked ones count: revoking every admin key is not a reset)."""
+    return await session.scalar(select(ApiKey.id).limit(1)) is not None
 
 
 async def authenticate(session: AsyncSession, presented: str) -> Principal | None:

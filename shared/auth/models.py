@@ -14,7 +14,8 @@ class ApiKey(Base):
     __tablename__ = "api_key"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Unique: the name is who acts in the audit trail, whose queue it is, and whose articles an integration reads.
+    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     prefix: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from shared.auth.keys import authenticate, revoke_key
+from shared.auth.keys import InvalidKey, authenticate, create_key, revoke_key
+from shared.auth.roles import Role
+from shared.errors import Conflict
 from shared.models import ApiKey
 from tests.support.articles import article
 from tests.support.services import ROOT
@@ -106,7 +108,9 @@ async def test_keys_are_stored_only_as_hashes(keys, db):
         rows = (await session.scalars(select(ApiKey))).all()
         assert len(rows) == 4
         for row in rows:
-            assert all(row.secret_hash not in key and key.split("_")[2] not in row.secret_hash for key in keys.values())
+            assert all(
+                row.secret_hash not in key and key.split("_", 2)[2] not in row.secret_hash for key in keys.values()
+            )
         principal = await authenticate(session, keys["editor"])
         assert principal.name == "test-editor" and principal.role == "editor"
         assert await authenticate(session, keys["editor"][:-1] + "x") is None
@@ -126,7 +130,7 @@ async def test_keys_appear_in_no_log_line_and_no_response(api_url, keys, world, 
                 )
                 seen.append(response.text)
             seen.append((await http.get("/v1/claims", headers={"Authorization": f"Bearer {keys[role]}x"})).text)
-    secrets = [key.split("_")[2] for key in keys.values()]
+    secrets = [key.split("_", 2)[2] for key in keys.values()]
     # The service's log lines, not those of this test's own HTTP client (httpx, httpcore).
     service = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
     assert service, "the test must capture the service's logs"
@@ -144,10 +148,34 @@ def test_the_cli_prints_a_new_key_alone_and_lists_keys_without_it(servers, tmp_p
     assert created.stdout == key + "\n" and key.startswith("fck_")
     listed = subprocess.run([*run, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in listed.splitlines() if "cli-test" in line)
-    assert "editor" in line and "active" in line and key.split("_")[2] not in listed
+    assert "editor" in line and "active" in line and key.split("_", 2)[2] not in listed
     key_id = line.split("\t")[0]
     subprocess.run([*run, "revoke", key_id], cwd=ROOT, env=env, capture_output=True, check=True)
     listed = subprocess.run([*run, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     assert "revoked" in next(line for line in listed.splitlines() if "cli-test" in line)
     bad = subprocess.run([*run, "create", "--name", "x", "--role", "owner"], cwd=ROOT, env=env, capture_output=True)
     assert bad.returncode != 0
+
+
+async def test_an_integration_cannot_reach_another_senders_article_through_idempotency(api_url, keys, db, world):
+    async with db() as session, session.begin():
+        _, other = await create_key(session, "other-wire", Role.integration)
+    async with httpx.AsyncClient(base_url=api_url, timeout=30, headers={"Authorization": f"Bearer {other}"}) as http:
+        same_key = await http.post("/v1/articles", json=article(external_id="m-int", body="Made up."))
+        admins = await http.post("/v1/articles", json=article(external_id="m-adm"))
+        first = await http.post(
+            "/v1/articles", json=article(title="No external id"), headers=headers(keys, "integration")
+        )
+        same_content = await http.post("/v1/articles", json=article(title="No external id"))
+    assert first.status_code == 201
+    for response in (same_key, admins, same_content):
+        assert response.status_code == 409 and "another sender" in response.json()["detail"]
+        assert "claims" not in response.json()
+
+
+async def test_key_names_are_unique_and_sensible(db):
+    async with db() as session, session.begin():
+        await create_key(session, "Desk", Role.reviewer)
+        for name, error in (("desk", Conflict), ("", InvalidKey), ("x" * 201, InvalidKey)):
+            with pytest.raises(error):
+                await create_key(session, name, Role.reviewer)

@@ -21,8 +21,11 @@ from pathlib import Path
 import httpx
 
 from shared import embedded
+from shared.auth.keys import create_key
+from shared.auth.roles import Role
 from shared.claims.extraction import score_sentences
 from shared.config import Settings
+from shared.db import create_engine, session_factory, unit_of_work
 from shared.schema import upgrade
 from tests.bench import article
 from tests.bench.verification import bench_verification
@@ -48,7 +51,7 @@ def bench_extractor(body: str, seconds: float = 5.0) -> float:
     return sentences / (time.perf_counter() - started)
 
 
-async def bench_ingest(base_url: str, title: str, body: str, seconds: float, concurrency: int) -> dict:
+async def bench_ingest(base_url: str, key: str, title: str, body: str, seconds: float, concurrency: int) -> dict:
     latencies: list[float] = []
     claims = errors = 0
     started = time.perf_counter()
@@ -73,7 +76,8 @@ async def bench_ingest(base_url: str, title: str, body: str, seconds: float, con
             await asyncio.sleep(0.5)
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    auth = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30, headers=auth) as client:
         await asyncio.gather(report(), *(user(client) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     print(file=sys.stderr)
@@ -100,6 +104,15 @@ def wait_for(url: str, proc: subprocess.Popen) -> None:
     raise SystemExit("the API did not become ready")
 
 
+async def _integration_key(database_url: str) -> str:
+    engine = create_engine(database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            return (await create_key(session, "bench", Role.integration))[1]
+    finally:
+        await engine.dispose()
+
+
 def ingest(settings: Settings, title: str, body: str, args) -> dict:
     port = embedded.free_port()
     env = os.environ | {"FACTCHECK_DATABASE_URL": settings.database_url, "FACTCHECK_REDIS_URL": settings.redis_url}
@@ -111,7 +124,8 @@ def ingest(settings: Settings, title: str, body: str, args) -> dict:
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_for(base_url, api)
-        return asyncio.run(bench_ingest(base_url, title, body, args.seconds, args.concurrency))
+        key = asyncio.run(_integration_key(settings.database_url))
+        return asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
     finally:
         api.terminate()
         api.wait(20)

@@ -189,6 +189,7 @@ async def test_a_claim_that_does_not_exist_is_404_everywhere(api, people):
         "UPDATE claim_event SET actor = 'someone else' WHERE kind = 'transition'",
         "DELETE FROM claim_event",
         "DELETE FROM claim_event WHERE kind = 'note'",
+        "TRUNCATE claim_event",
     ],
 )
 async def test_the_database_refuses_to_change_or_remove_the_audit_trail(api, people, engine, statement):

@@ -20,10 +20,11 @@ router = APIRouter(prefix="/v1/articles", tags=["articles"])
     description=(
         "Stores the article, extracts its check-worthy claims and creates a verification task for each, "
         "in one transaction. Idempotent: the same `(source, external_id)`, or the same title and body from "
-        "the same source when there is no external id, returns the stored article with 200."
+        "the same source when there is no external id, returns the stored article with 200 (409 when another "
+        "key submitted it)."
     ),
     responses={200: {"model": ArticleRead, "description": "Already accepted; the stored article."}}
-    | error_responses(401, 403, 413, 422),
+    | error_responses(401, 403, 409, 413, 422),
 )
 async def submit_article(
     data: ArticleCreate,
