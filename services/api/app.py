@@ -8,7 +8,7 @@ import redis.asyncio as aioredis
 from fastapi import FastAPI
 
 from services.api import errors
-from services.api.limits import BodySizeLimit
+from services.api.guards import BodySizeLimit, KeyRequired
 from services.api.routers import articles, claims, extract, health, review
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
@@ -18,6 +18,10 @@ Newsrooms send articles; the service finds their check-worthy claims, with exact
 claim a verification task that a worker picks up to gather evidence. Every error has the shape
 `{"error": code, "detail": message}`.
 """
+
+
+# What anyone may read: health, readiness, and the API's own description.
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -48,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # JSON escaping can make a body up to six times larger on the wire (\uXXXX); the exact limit on the
     # body itself is checked after parsing. Beyond this, nothing is read at all.
     app.add_middleware(BodySizeLimit, max_bytes=6 * settings.max_body_bytes + 65_536)
+    # Added last, so it runs first: no key, no reading of the body.
+    app.add_middleware(KeyRequired, open_paths=OPEN_PATHS)
     for module in (health, articles, claims, review, extract):
         app.include_router(module.router)
     return app

@@ -179,3 +179,10 @@ async def test_key_names_are_unique_and_sensible(db):
         for name, error in (("desk", Conflict), ("", InvalidKey), ("x" * 201, InvalidKey)):
             with pytest.raises(error):
                 await create_key(session, name, Role.reviewer)
+
+
+async def test_no_key_is_401_before_the_body_is_looked_at(api_url):
+    async with httpx.AsyncClient(base_url=api_url, timeout=30) as http:
+        for path in ("/v1/articles", "/v1/claims/1/transitions", "/v1/nothing-here"):
+            response = await http.post(path, content=b"{bad", headers={"content-type": "application/json"})
+            assert response.status_code == 401 and response.json()["error"] == "unauthenticated", path

@@ -1,4 +1,4 @@
-"""Refuses oversized requests before they are read into memory."""
+"""Guards that refuse a request before it is read: too large, or without any API key."""
 
 from __future__ import annotations
 
@@ -51,3 +51,24 @@ class BodySizeLimit:
 
 async def _nothing() -> Message:
     return {"type": "http.disconnect"}
+
+
+class KeyRequired:
+    """401 before anything else, for a request without a Bearer key to a path that needs one.
+
+    The key itself is checked by the `caller` dependency; this only makes sure a request with no key at all
+    is refused before its body is read or parsed (so it gets 401, never a 422 about its JSON).
+    """
+
+    def __init__(self, app: ASGIApp, open_paths: frozenset[str]) -> None:
+        self.app = app
+        self.open_paths = open_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.open_paths:
+            authorization = dict(scope["headers"]).get(b"authorization", b"")
+            if authorization[:7].lower() != b"bearer ":
+                detail = "an API key is required: send `Authorization: Bearer <key>`"
+                await error_response("unauthenticated", detail, 401)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
