@@ -40,11 +40,11 @@ def commands(host: str, port: int, worker_threads: int) -> dict[str, list[str]]:
 
 def run() -> int:
     settings = get_settings()
-    stop = False
+    stopping = False
 
     def request_stop(*_args) -> None:
-        nonlocal stop
-        stop = True
+        nonlocal stopping
+        stopping = True
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
@@ -63,10 +63,10 @@ def run() -> int:
         exit_code = 0
         try:
             for name, argv in commands(settings.host, settings.port, settings.worker_threads).items():
-                if stop:  # Ctrl-C while the servers or the migrations were starting
+                if stopping:  # Ctrl-C while the servers or the migrations were starting
                     break
                 children[name] = subprocess.Popen(argv, env=env, start_new_session=True)
-            while not stop:
+            while not stopping:
                 dead = [name for name, proc in children.items() if proc.poll() is not None]
                 if dead:
                     print(f"factcheck: {', '.join(dead)} stopped unexpectedly; stopping the rest", file=sys.stderr)
