@@ -56,3 +56,15 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
     """
     async with sessions() as session, session.begin():
         yield session
+
+
+async def keyset_page(session: AsyncSession, query, id_column, *, after: int | None, limit: int):
+    """One page of `query` in `id_column` order after the cursor `after`, and the next page's cursor (None at
+    the end). Ids only grow, so the order is stable while rows are added."""
+    query = query.order_by(id_column).limit(limit + 1)
+    if after is not None:
+        query = query.where(id_column > after)
+    rows = list(await session.scalars(query))
+    if len(rows) > limit:
+        return rows[:limit], rows[limit - 1].id
+    return rows, None

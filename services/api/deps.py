@@ -47,12 +47,12 @@ class Forbidden(AppError):
 
 
 async def caller(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("an API key is required: send `Authorization: Bearer <key>`")
-    async with request.app.state.sessions() as session:
-        principal = await authenticate(session, credentials.credentials)
+    # The request's own session (FastAPI gives every dependency the same one): one connection per request.
+    principal = await authenticate(session, credentials.credentials)
     if principal is None:
         raise Unauthenticated("the API key is not valid (unknown or revoked)")
     return principal

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.articles.models import Article
 from shared.claims.models import Claim
+from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.evidence.models import Evidence
 from shared.verification.models import VerificationTask
@@ -47,7 +48,7 @@ async def list_claims(
     submitted_by: str | None = None,
 ) -> tuple[list[Claim], int | None]:
     """A page of claims in id order (stable: ids only grow), and the cursor of the next page if any."""
-    query = select(Claim).order_by(Claim.id).limit(limit + 1)
+    query = select(Claim)
     if submitted_by is not None:
         query = query.join(Article, Article.id == Claim.article_id).where(Article.submitted_by == submitted_by)
     if state is not None:
@@ -56,9 +57,4 @@ async def list_claims(
         query = query.where(Claim.article_id == article_id)
     if min_score is not None:
         query = query.where(Claim.score >= min_score)
-    if after is not None:
-        query = query.where(Claim.id > after)
-    rows = list(await session.scalars(query))
-    if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].id
-    return rows, None
+    return await keyset_page(session, query, Claim.id, after=after, limit=limit)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.claims.models import Claim
+from shared.db import keyset_page
 from shared.errors import NotFound
 from shared.review.models import ClaimEvent
 
@@ -16,10 +17,5 @@ async def history(
     """A page of the claim's events in the order they happened (ids only grow), and the next page's cursor."""
     if await session.scalar(select(Claim.id).where(Claim.id == claim_id)) is None:
         raise NotFound(f"claim {claim_id} does not exist")
-    query = select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.id).limit(limit + 1)
-    if after is not None:
-        query = query.where(ClaimEvent.id > after)
-    rows = list(await session.scalars(query))
-    if len(rows) > limit:
-        return rows[:limit], rows[limit - 1].id
-    return rows, None
+    query = select(ClaimEvent).where(ClaimEvent.claim_id == claim_id)
+    return await keyset_page(session, query, ClaimEvent.id, after=after, limit=limit)
