@@ -44,7 +44,13 @@ worker: $(STAMP) ## Run only a worker (needs the two URLs)
 relay: $(STAMP) ## Run only the outbox relay (needs the two URLs)
 	$(BIN)/python -m services.worker.relay
 
-bench: $(STAMP) ## Measure ingest throughput and latency, and the extractor alone
+train-claims: $(STAMP) ## Train the check-worthiness model from data/ (reproducible) into shared/claims/weights/
+	$(BIN)/python -m shared.claims.training.train
+
+eval-claims: $(STAMP) ## Precision, recall and F1 of the model per split, beside a TF-IDF baseline; worst errors
+	$(BIN)/python -m shared.claims.training.evaluate
+
+bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest throughput and latency, and verification
 	$(BIN)/python -m tests.bench.run
 
 lint: $(STAMP) ## Check style and common mistakes
@@ -58,4 +64,4 @@ format: $(STAMP) ## Rewrite the code in the project's style
 clean: ## Remove the virtual environment and the embedded servers' data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
 
-.PHONY: help install tools run test test-fast migrate api worker relay bench lint format clean
+.PHONY: help install tools run test test-fast migrate api worker relay train-claims eval-claims bench lint format clean

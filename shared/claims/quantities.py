@@ -3,10 +3,13 @@
 Figures are later compared across sources ("about 12,000 soldiers" against "more than 10,000
 soldiers"), so the value is parsed exactly and the unit is the counted noun or a normalised unit.
 Dates and times are found too, so that a year or a day of the month is never taken for a quantity.
+A figure too large for a float (309 digits and more, or "10^300 trillion") is no quantity at all: it could be
+neither stored as JSON nor compared, and the sentence is scored on its words alone.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -90,6 +93,10 @@ _CANDIDATE = re.compile(r"\d+|[$€£¥₹]|[A-Za-z]+")
 _CANDIDATE_WORDS = frozenset(
     [*_ONES, *_MULTIPLIERS, "dozen", "a", "an", "half", "us", "hk", "c", "usd", "eur", "gbp", "jpy"]
 )
+# Most sentences state no figure: a digit, a currency sign or a number word must be there for one.
+_FIGURE_SIGN = re.compile(r"[\d$€£¥₹]")
+_LETTERS = re.compile(r"[a-z]+")
+_NUMBER_WORDS = frozenset([*_ONES, *_MULTIPLIERS, "dozen"])
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _WORD_SEPARATOR = re.compile(r"[ -]+")
 _RANGE_JOIN = re.compile(r"\s*(?:to|and|or|-|\u2013|\u2014)\s*$")
@@ -140,6 +147,8 @@ def find_dates(text: str) -> list[tuple[int, int]]:
 
 def find_quantities_and_dates(text: str) -> tuple[list[Quantity], list[tuple[int, int]]]:
     """Both at once, sharing one scan: the scorer needs both for every sentence."""
+    if _FIGURE_SIGN.search(text) is None and _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower())):
+        return [], []
     has_digit = _DIGIT.search(text) is not None
     dates = [m.span() for m in _DATE.finditer(text)] if has_digit else []
     quantities: list[Quantity] = []
@@ -211,6 +220,8 @@ def _parse(text: str, m: re.Match[str]) -> Quantity | None:
             return None  # "one of the ...", "the two nations"
         value = _words_value(words)
 
+    if not math.isfinite(value):
+        return None  # beyond about 1.8e308 a figure cannot be represented, stored or compared: not a quantity
     unit: str | None = _CURRENCY_SIGNS.get(cur) if cur else None
     unit_match = _UNIT_AFTER.match(text, end)
     if unit_match:

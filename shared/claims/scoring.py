@@ -1,18 +1,15 @@
-"""Check-worthiness of one sentence: what a fact-checker would want checked, with the reasons why.
+"""Check-worthiness of one sentence: the cues a fact-checker looks for, weighed by the learned model.
 
-The score is a logistic of summed cue weights, so each cue moves it smoothly and no single cue
-saturates it. Boosts are for what can be checked against a record: figures, dates and events,
-statements attributed to a named source, direct quotes, named people and places, concrete actions.
-Penalties are for what cannot: the writer's opinion and interpretation, speculation and
-predictions, questions, headings, fragments and run-ons.
+The cues are what can be checked against a record: figures, dates and events, statements attributed to
+a named source, direct quotes, named people and places, concrete actions, first-person records,
+comparisons; and what cannot: the writer's opinion and interpretation, speculation and predictions,
+questions, headings, fragments and run-ons. Each is a named feature of the model in
+``shared/claims/model.py``, which learns how much it counts, together with the sentence's wording.
 
-Hedged reports are the borderline case, decided by who stands behind the hedge. "Officials said the
-country may send as many as 100,000 troops" is a claim: whether the officials said so, and on what
-evidence, is checkable, so a hedge inside a clause a named source introduces costs little. "Amid
-growing speculation that the country may send 100,000 troops" or "the suggestion that it may ..."
-names nobody: there is no report to check, only the writer's speculation, penalised fully even
-with a figure in it. Words inside quotation marks are never penalised: the checkable claim is that
-someone said them.
+Whose words a cue is in matters. A hedge inside a clause that a named source introduces ("Officials
+said the country may send 100,000 troops") is the source's, and checkable: did they say so? The same
+hedge with nobody behind it is the writer's speculation. Words inside quotation marks are nobody's
+opinion: the checkable claim is that someone said them.
 
 Cue words are looked up in sets, token by token, once per sentence (regexes only for shapes such as
 quotes and names): scoring stays linear and fast.
@@ -21,12 +18,12 @@ quotes and names): scoring stays linear and fast.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from shared.claims import model
 from shared.claims.quantities import Quantity, find_quantities_and_dates
 from shared.claims.sentences import Sentence
 
@@ -38,9 +35,15 @@ class ScoredSentence:
     end: int
     is_heading: bool
     score: float  # 0.0..1.0, rounded to 3 decimals
-    reasons: tuple[str, ...]
     attribution: str | None
     quantities: tuple[Quantity, ...]  # offsets into ``text``
+    words: list[str]  # lowercase, what the model read
+    cues: dict[str, str]  # cue -> what shows it
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why it scored as it did; worked out only when asked (for claims), as most sentences are not."""
+        return model.shipped().reasons(self.words, self.cues)
 
 
 def _word_set(spec: str) -> frozenset[str]:
@@ -48,32 +51,6 @@ def _word_set(spec: str) -> frozenset[str]:
     return frozenset(spec.split())
 
 
-# Weights in logit space. With no cue at all a sentence scores about 0.17; a figure, a named source
-# or a sourced quote alone lifts it over 0.5, and one opinion or hedge pulls it back under.
-_BIAS = -1.6
-_W_QUANTITY = 1.6
-_W_DATE = 0.9
-_W_TIME = 0.4
-_W_EVENT = 0.4
-_W_NAMED_SOURCE = 1.0
-_W_UNNAMED_SOURCE = 0.6
-_W_LONG_QUOTE = 0.9  # four words or more
-_W_SHORT_QUOTE = 0.5  # two or three words; a one-word scare quote counts for nothing
-_W_SOURCED_QUOTE = 0.3  # a quote with who said it is the most checkable statement there is
-_W_ONE_ENTITY = 0.3
-_W_ENTITIES = 0.5
-_W_CONCRETE = 0.8
-_W_OPINION = (-1.2, -0.4)  # the first cue, then each further one
-_W_EVALUATIVE_WORD = -0.35  # an adjective decorating a noun: a factual core may carry a few
-_CAP_EVALUATIVE_WORDS = -1.0
-_W_SPECULATION = (-1.3, -0.4)
-_CAP_SPECULATION = -2.4
-_W_REPORTED = -0.3  # a hedge or opinion that is the source's, in the clause the source introduces
-_W_FUTURE = -0.5
-_W_QUESTION = -1.8
-_W_HEADING = -4.0
-_W_SHORT = -1.2
-_W_LONG = -0.6
 _SHORT_WORDS = 5
 _LONG_WORDS = 60
 
@@ -367,7 +344,34 @@ class _Attribution:
     reports_after: int | None  # cues from here on are the source's: -1 the whole sentence, None none
 
 
-# --- Scoring ---
+# --- Cues ---
+
+# Superlatives and comparisons: "the largest drop since 2008", "more than any other state".
+_COMPARISON = _word_set(
+    """than most least best worst largest biggest highest lowest smallest greatest longest shortest
+    fastest slowest strongest weakest oldest youngest richest poorest deadliest hottest coldest
+    wettest driest busiest cheapest safest first record doubled tripled halved"""
+)
+# "I voted", "we cut", "I've signed": a first-person record of action.
+_FIRST_PERSON = frozenset(["i", "we", "i've", "we've", "i'd", "we'd"])
+_IRREGULAR_PAST = _word_set(
+    """did made took gave built cut led won lost sent spent paid brought kept put set wrote fought
+    got went told said sold bought left held met ran stood found became began brought grew rose fell
+    had was were been done"""
+)
+
+
+def _past_verb(word: str) -> bool:
+    return word in _IRREGULAR_PAST or (len(word) > 4 and word.endswith("ed"))
+
+
+def _first_person_record(tokens: list[_Token]) -> tuple[int, int] | None:
+    for i, token in enumerate(tokens[:-1]):
+        if token.lower in _FIRST_PERSON:
+            for k in range(i + 1, min(i + 3, len(tokens))):
+                if _past_verb(tokens[k].lower):
+                    return i, k
+    return None
 
 
 def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSentence:
@@ -375,7 +379,41 @@ def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSe
     people = people if people is not None else People()
     text = sentence.text
     tokens = _tokens(text)
-    cues = _CUES.find(tokens)
+    found = _cues(sentence, tokens, people)
+    people.remember(tokens, text)
+    words = [t.lower for t in tokens]
+    return ScoredSentence(
+        text=text,
+        start=sentence.start,
+        end=sentence.end,
+        is_heading=sentence.is_heading,
+        score=model.shipped().score(words, found.cues),
+        attribution=found.attribution,
+        quantities=found.quantities,
+        words=words,
+        cues=found.cues,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    cues: dict[str, str]  # cue name (a feature of the model) -> what in the sentence shows it, readable
+    attribution: str | None
+    quantities: tuple[Quantity, ...]
+
+
+def sentence_cues(text: str) -> Cues:
+    """The cues of one sentence on its own (training and evaluation score sentences without an article)."""
+    return _cues(Sentence(text, 0, len(text), False), _tokens(text), People())
+
+
+def _cues(sentence: Sentence, tokens: list[_Token], people: People) -> Cues:
+    """What a fact-checker looks for, named: figures, dates, sources, quotes, opinion, hedges, shape.
+
+    Each cue is a feature the model weighs; its value here is the evidence shown in the reasons.
+    """
+    text = sentence.text
+    lexicon = _CUES.find(tokens)
     quotes = [(m.start(), m.end(), m.group(1)) for m in _QUOTE_SPAN.finditer(text)]
     quote_starts = [start for start, _, _ in quotes]
 
@@ -384,177 +422,103 @@ def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSe
         k = bisect.bisect_right(quote_starts, pos) - 1
         return k >= 0 and pos < quotes[k][1]
 
-    reasons: list[str] = []
-    logit = _BIAS
+    def span(hit: tuple[int, int]) -> str:
+        return _span_text(text, tokens, hit)
 
+    cues: dict[str, str] = {}
     quantities, dates = find_quantities_and_dates(text)
     if quantities:
-        logit += _W_QUANTITY
-        for q in quantities[:3]:
-            reasons.append(f"states a quantity: {q.text}" + (" (approximate)" if q.approximate else ""))
+        exact = [q for q in quantities if not q.approximate]
+        if exact:
+            cues["figure"] = "; ".join(q.text for q in exact[:2])
+        if len(exact) < len(quantities):
+            cues["approximate figure"] = "; ".join(q.text for q in quantities if q.approximate)
+        if any(q.unit for q in quantities):
+            cues["counted figure"] = "; ".join(q.text for q in quantities if q.unit)
     if dates:
-        logit += _W_DATE
-        reasons.append("mentions a date: " + "; ".join(text[s:e] for s, e in dates[:3]))
-    elif times := cues.get("time"):
-        logit += _W_TIME
-        reasons.append("refers to a time: " + _span_text(text, tokens, times[0]))
-    if events := cues.get("event"):
-        logit += _W_EVENT
-        reasons.append("refers to an event: " + _span_text(text, tokens, events[0]))
+        cues["date"] = "; ".join(text[s:e] for s, e in dates[:2])
+    elif times := lexicon.get("time"):
+        cues["time"] = span(times[0])
+    if events := lexicon.get("event"):
+        cues["event"] = span(events[0])
 
     interpretations: list[str] = []
-    attribution = _find_attribution(text, tokens, cues, people, quoted, interpretations)
+    attribution = _find_attribution(text, tokens, lexicon, people, quoted, interpretations)
     if attribution:
-        logit += _W_NAMED_SOURCE if attribution.source else _W_UNNAMED_SOURCE
-        reasons.append(attribution.reason)
+        cues["named source" if attribution.source else "unnamed source"] = attribution.reason
+    for verb in interpretations:
+        cues["interpretation"] = verb
 
-    logit += _quote_boost([q for _, _, q in quotes], bool(attribution and attribution.source), reasons)
+    long_quotes = [q for _, _, q in quotes if len(q.split()) >= 4]
+    short_quotes = [q for _, _, q in quotes if 2 <= len(q.split()) <= 3]  # one word is a scare quote
+    if long_quotes or short_quotes:
+        shown = (long_quotes or short_quotes)[0].strip(" ,.")
+        shown = '"' + (shown if len(shown) <= 60 else shown[:57].rstrip() + "...") + '"'
+        cues["direct quote" if long_quotes else "quoted phrase"] = shown
+        if attribution and attribution.source:
+            cues["quote with its source"] = attribution.source
 
     entities = named_entities(text, quoted)
     if entities:
-        logit += _W_ENTITIES if len(entities) >= 2 else _W_ONE_ENTITY
-        reasons.append("names " + ", ".join(entities[:4]))
+        cues["names" if len(entities) >= 2 else "a name"] = ", ".join(entities[:4])
 
     verb_start, verb_end = attribution.verb_span if attribution else (-1, -1)
-    for first, last in cues.get("concrete", ()):
-        start = tokens[first].start
+    for hit in lexicon.get("concrete", ()):
+        start = tokens[hit[0]].start
         if not quoted(start) and not verb_start <= start < verb_end:
-            logit += _W_CONCRETE
-            reasons.append("concrete action: " + _span_text(text, tokens, (first, last)))
+            cues["concrete action"] = span(hit)
+            break
+    record = _first_person_record(tokens)
+    if record:
+        cues["first-person record"] = span(record)
+    for token in tokens:
+        if token.lower in _COMPARISON:
+            cues["comparison"] = token.text
             break
 
-    def reported(pos: int) -> bool:
-        after = attribution.reports_after if attribution and attribution.source else None
-        return after is not None and pos >= after
+    after = attribution.reports_after if attribution and attribution.source else None
 
-    logit += _opinion(text, tokens, cues, quoted, reported, interpretations, reasons)
-    logit += _speculation(text, tokens, cues, quoted, reported, reasons)
+    def yours(hit: tuple[int, int]) -> str | None:
+        """The cue's kind by whose words it is: the writer's, the source's, or none (quoted)."""
+        start = tokens[hit[0]].start
+        if quoted(start):
+            return None
+        return "source" if after is not None and start >= after else "writer"
 
-    logit += _shape_penalty(sentence, len(tokens), reasons)
+    for kind in ("opinion", "speculation", "future"):
+        for hit in lexicon.get(kind, ()):
+            whose = yours(hit)
+            if whose:
+                cues.setdefault(f"{kind}, the {whose}'s", span(hit))
+    for hit in lexicon.get("evaluative", ()):
+        whose = yours(hit)
+        if whose == "writer":
+            before = hit[0] - 1
+            if before >= 0 and tokens[before].lower in _INTENSIFIERS:
+                before -= 1
+            if before >= 0 and tokens[before].lower in _PREDICATE_VERBS:
+                cues.setdefault("evaluative claim", span((before, hit[1])))
+            else:
+                cues.setdefault("evaluative word", span(hit))
+        elif whose:
+            cues.setdefault("opinion, the source's", span(hit))
+    # A hedged report with a figure: what readers repeat, so what a desk checks first.
+    hedged = "speculation, the writer's" in cues or "speculation, the source's" in cues or "approximate figure" in cues
+    if hedged and quantities and (attribution or _REPORT_WORDS.intersection(t.lower for t in tokens)):
+        cues["hedged report with a figure"] = quantities[0].text
 
-    people.remember(tokens, text)
-    return ScoredSentence(
-        text=text,
-        start=sentence.start,
-        end=sentence.end,
-        is_heading=sentence.is_heading,
-        score=round(1.0 / (1.0 + math.exp(-logit)), 3),
-        reasons=tuple(reasons),
-        attribution=attribution.source if attribution else None,
-        quantities=tuple(quantities),
-    )
-
-
-def _quote_boost(quoted_texts: list[str], sourced: bool, reasons: list[str]) -> float:
-    long_quotes = [q for q in quoted_texts if len(q.split()) >= 4]
-    short_quotes = [q for q in quoted_texts if 2 <= len(q.split()) <= 3]
-    if not (long_quotes or short_quotes):
-        return 0.0
-    shown = (long_quotes or short_quotes)[0].strip(" ,.")
-    shown = shown if len(shown) <= 60 else shown[:57].rstrip() + "..."
-    reasons.append(f'quotes {"directly" if long_quotes else "a phrase"}: "{shown}"')
-    boost = _W_LONG_QUOTE if long_quotes else _W_SHORT_QUOTE
-    return boost + (_W_SOURCED_QUOTE if sourced else 0.0)
-
-
-def _shape_penalty(sentence: Sentence, words: int, reasons: list[str]) -> float:
-    penalty = 0.0
     if sentence.is_heading:
-        penalty += _W_HEADING
-        reasons.append("is a heading")
-    elif sentence.text.rstrip("\"'\u201d\u2019)] ").endswith("?"):
-        penalty += _W_QUESTION
-        reasons.append("is a question")
-    if words < _SHORT_WORDS and not sentence.is_heading:
-        penalty += _W_SHORT
-        reasons.append(f"very short ({words} words)")
-    elif words > _LONG_WORDS:
-        penalty += _W_LONG
-        reasons.append(f"very long ({words} words)")
-    return penalty
+        cues["heading"] = text
+    elif text.rstrip("\"'\u201d\u2019)] ").endswith("?"):
+        cues["question"] = "?"
+    if len(tokens) < _SHORT_WORDS:
+        cues["very short"] = f"{len(tokens)} words"
+    elif len(tokens) > _LONG_WORDS:
+        cues["very long"] = f"{len(tokens)} words"
+    return Cues(cues, attribution.source if attribution else None, tuple(quantities))
 
 
-def _span_text(text: str, tokens: list[_Token], hit: tuple[int, int]) -> str:
-    return text[tokens[hit[0]].start : tokens[hit[1]].end]
-
-
-def _opinion(
-    text: str,
-    tokens: list[_Token],
-    cues: dict[str, list[tuple[int, int]]],
-    quoted: Callable[[int], bool],
-    reported: Callable[[int], bool],
-    interpretations: list[str],
-    reasons: list[str],
-) -> float:
-    total = 0.0
-    strong = 0
-
-    def add_strong(reason: str) -> None:
-        nonlocal total, strong
-        total += _W_OPINION[0] if strong == 0 else _W_OPINION[1]
-        strong += 1
-        reasons.append(reason)
-
-    for verb in interpretations:
-        add_strong(f"opinion or interpretation: {verb}")
-    for hit in cues.get("opinion", ()):
-        start = tokens[hit[0]].start
-        if quoted(start):
-            continue
-        if reported(start):
-            total += _W_REPORTED
-            reasons.append("opinion, the source's: " + _span_text(text, tokens, hit))
-        else:
-            add_strong("opinion or interpretation: " + _span_text(text, tokens, hit))
-    mild = 0.0
-    for hit in cues.get("evaluative", ()):
-        first = hit[0]
-        start = tokens[first].start
-        if quoted(start):
-            continue
-        if reported(start):
-            total += _W_REPORTED
-            reasons.append("opinion, the source's: " + _span_text(text, tokens, hit))
-            continue
-        before = first - 1
-        if before >= 0 and tokens[before].lower in _INTENSIFIERS:
-            before -= 1
-        if before >= 0 and tokens[before].lower in _PREDICATE_VERBS:
-            add_strong("evaluative claim: " + _span_text(text, tokens, (before, hit[1])))
-        else:
-            mild = max(_CAP_EVALUATIVE_WORDS, mild + _W_EVALUATIVE_WORD)
-            reasons.append("evaluative wording: " + _span_text(text, tokens, hit))
-    return total + mild
-
-
-def _speculation(
-    text: str,
-    tokens: list[_Token],
-    cues: dict[str, list[tuple[int, int]]],
-    quoted: Callable[[int], bool],
-    reported: Callable[[int], bool],
-    reasons: list[str],
-) -> float:
-    total = 0.0
-    for hit in cues.get("speculation", ()):
-        start = tokens[hit[0]].start
-        if quoted(start):
-            continue
-        if reported(start):
-            total += _W_REPORTED
-            reasons.append("speculative wording, the source's: " + _span_text(text, tokens, hit))
-        else:
-            total += _W_SPECULATION[0] if total == 0 else _W_SPECULATION[1]
-            reasons.append("speculative wording: " + _span_text(text, tokens, hit))
-    total = max(total, _CAP_SPECULATION)
-    for hit in cues.get("future", ()):
-        start = tokens[hit[0]].start
-        if not quoted(start) and not reported(start):
-            total += _W_FUTURE
-            reasons.append("prediction: " + _span_text(text, tokens, hit))
-            break
-    return total
+_REPORT_WORDS = _word_set("reports report reported speculation suggestion claims rumours rumors estimates")
 
 
 def named_entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
@@ -574,6 +538,10 @@ def named_entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
         if name not in found:
             found.append(name)
     return found
+
+
+def _span_text(text: str, tokens: list[_Token], hit: tuple[int, int]) -> str:
+    return text[tokens[hit[0]].start : tokens[hit[1]].end]
 
 
 # --- Attribution ---

@@ -120,3 +120,16 @@ async def test_unknown_routes_and_methods_use_the_error_shape(client):
     wrong = await client.delete("/v1/articles")
     assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
     assert json.loads((await client.get("/v1/articles/999999")).text)["error"] == "not_found"
+
+
+async def test_a_number_too_large_to_represent_never_gives_a_500(client, db):
+    """A figure past a float's range used to become infinity, which PostgreSQL refuses as JSON."""
+    for n, digits in enumerate([309, 400, 5000, 100_000]):
+        body = f"Officials said {'9' * digits} people were counted in Riverton on Sunday, the agency said."
+        response = await client.post("/v1/articles", json=article(body=body, external_id=f"huge-{n}"))
+        assert response.status_code == 201, response.text
+        for claim in response.json()["claims"]:
+            assert all(q["value"] is not None for q in claim["quantities"])
+        preview = await client.post("/v1/extract", json={"text": body})
+        assert preview.status_code == 200, preview.text
+        assert all(q["value"] is not None for c in preview.json()["claims"] for q in c["quantities"])

@@ -107,3 +107,26 @@ def test_comparable_figures_from_two_sources() -> None:
     assert a.unit == b.unit == "soldiers"
     assert (a.value, b.value) == (12_000.0, 10_000.0)
     assert a.approximate and b.approximate
+
+
+# A float holds up to about 1.8e308: 309 nines is past it, and so is a large figure times a scale word.
+HUGE_FIGURES = [
+    "9" * 309,
+    "1" + "0" * 308 + " trillion",
+    "9" * 400 + " soldiers",
+    ",".join(["999"] * 120),  # grouped digits, 360 of them
+    "$" + "9" * 5000 + " billion",
+    "9" * 100_000,
+]
+
+
+@pytest.mark.parametrize("figure", HUGE_FIGURES, ids=lambda f: f"{len(f)} characters")
+def test_a_figure_too_large_to_represent_is_no_quantity(figure: str) -> None:
+    text = f"Officials said {figure} people were counted, and 12 more arrived on Monday."
+    values = [q.value for q in find_quantities(text)]
+    assert values == [12.0]  # the representable figure stays; the huge one is dropped, not infinity
+
+
+def test_the_largest_representable_figures_stay_quantities() -> None:
+    [q] = find_quantities("The ledger showed " + "9" * 308 + " coins.")
+    assert q.unit == "coins" and q.value > 1e307

@@ -1,0 +1,170 @@
+"""`make train-claims`: learn the check-worthiness weights from the shipped data, reproducibly.
+
+Trains on ``claimbuster-train`` and ``news-train``; picks the regularisation, the weight of the news
+sentences and the threshold on ``claimbuster-dev`` and ``news-dev`` (the mean of their F1 scores, so
+that speech and news count alike); never looks at a test split. The same data gives the same weights:
+the solver is deterministic and the file is written with sorted keys and rounded weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from sklearn.linear_model import LogisticRegression
+
+from shared.claims.model import WEIGHTS, Model, fold, letter_grams, word_grams
+from shared.claims.scoring import _tokens, sentence_cues
+from shared.claims.training.data import Example, load_splits
+
+MIN_COUNT = 2  # a word or pair seen once in training teaches nothing that generalises
+DECIMALS = 4  # weights are rounded in the file: small, and identical across runs
+C_GRID = (1.0, 2.0, 4.0, 8.0)
+NEWS_WEIGHT_GRID = (2.0, 4.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Featurised:
+    tokens: list[str]  # the sentence's lowercase words, as Model.score takes them
+    cues: dict[str, str]
+    words: list[str]  # word grams
+    letters: list[str]  # letter grams
+
+
+def featurise(texts: Sequence[str]) -> list[Featurised]:
+    out = []
+    for text in texts:
+        tokens = [t.lower for t in _tokens(text)]
+        folded = fold(tokens)
+        letters = [g for word in folded for g in letter_grams(word)]
+        out.append(Featurised(tokens, sentence_cues(text).cues, word_grams(folded), letters))
+    return out
+
+
+class Vocabulary:
+    """Feature name -> column, for the three groups; grams seen fewer than MIN_COUNT times are left out."""
+
+    def __init__(self, rows: list[Featurised]) -> None:
+        words = Counter(g for r in rows for g in set(r.words))
+        letters = Counter(g for r in rows for g in set(r.letters))
+        cues = Counter(c for r in rows for c in r.cues)
+        self.names: list[tuple[str, str]] = (
+            [("words", g) for g in sorted(g for g, n in words.items() if n >= MIN_COUNT)]
+            + [("letters", g) for g in sorted(g for g, n in letters.items() if n >= MIN_COUNT)]
+            + [("cues", c) for c in sorted(cues)]
+        )
+        self.index = {name: i for i, name in enumerate(self.names)}
+
+    def matrix(self, rows: list[Featurised]) -> csr_matrix:
+        """The same values the model sums at run time: 1/sqrt(count) per gram occurrence, 1 per cue."""
+        data, cols, indptr = [], [], [0]
+        for r in rows:
+            cells: dict[int, float] = {}
+            for group, grams_ in (("words", r.words), ("letters", r.letters)):
+                value = 1.0 / math.sqrt(len(grams_) or 1)
+                for g in grams_:
+                    col = self.index.get((group, g))
+                    if col is not None:
+                        cells[col] = cells.get(col, 0.0) + value
+            for c in r.cues:
+                col = self.index.get(("cues", c))
+                if col is not None:
+                    cells[col] = 1.0
+            for col in sorted(cells):
+                cols.append(col)
+                data.append(cells[col])
+            indptr.append(len(cols))
+        return csr_matrix((data, cols, indptr), shape=(len(rows), len(self.names)))
+
+
+def fit(train: list[Example], rows: list[Featurised], c: float, news_weight: float) -> dict:
+    """Weights in the file's shape (threshold not yet folded into the bias)."""
+    vocabulary = Vocabulary(rows)
+    labels = np.array([e.label for e in train])
+    sample_weight = np.array([news_weight if e.genre == "news" else 1.0 for e in train])
+    lr = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
+    lr.fit(vocabulary.matrix(rows), labels, sample_weight=sample_weight)
+    weights: dict = {"bias": float(lr.intercept_[0]), "words": {}, "letters": {}, "cues": {}}
+    for (group, name), w in zip(vocabulary.names, lr.coef_[0], strict=True):
+        w = round(float(w), DECIMALS)
+        if w:
+            weights[group][name] = w
+    return weights
+
+
+def scores(model: Model, rows: list[Featurised]) -> np.ndarray:
+    """Scores of featurised rows, computed as the service computes them."""
+    return np.array([model.score(r.tokens, r.cues) for r in rows])
+
+
+def f1(labels: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
+    tp = int(np.sum(predicted & (labels == 1)))
+    precision = tp / max(1, int(predicted.sum()))
+    recall = tp / max(1, int(labels.sum()))
+    return precision, recall, (2 * precision * recall / (precision + recall) if tp else 0.0)
+
+
+def best_threshold(dev: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """(threshold, mean dev F1): the threshold with the best mean F1 over the dev splits."""
+    best = (0.5, -1.0)
+    for t in np.round(np.arange(0.10, 0.91, 0.01), 2):
+        mean = sum(f1(labels, s >= t)[2] for s, labels in dev) / len(dev)
+        if mean > best[1] + 1e-9:
+            best = (float(t), mean)
+    return best
+
+
+def train(splits: dict[str, list[Example]], log=print) -> tuple[dict, dict]:
+    """(weights with the threshold folded into the bias, what was chosen and why)."""
+    train_rows = splits["claimbuster-train"] + splits["news-train"]
+    features = featurise([e.text for e in train_rows])
+    dev = {name: (featurise([e.text for e in splits[name]]), np.array([e.label for e in splits[name]]))
+           for name in ("claimbuster-dev", "news-dev")}  # fmt: skip
+    best: tuple[float, float, float, float, dict] | None = None
+    for c in C_GRID:
+        for news_weight in NEWS_WEIGHT_GRID:
+            weights = fit(train_rows, features, c, news_weight)
+            model = Model(weights)
+            threshold, mean = best_threshold([(scores(model, rows), labels) for rows, labels in dev.values()])
+            log(f"  C={c:<4} news weight={news_weight:<4} threshold={threshold:.2f}  mean dev F1={mean:.3f}")
+            if best is None or mean > best[0] + 1e-9:
+                best = (mean, c, news_weight, threshold, weights)
+    assert best is not None
+    mean, c, news_weight, threshold, weights = best
+    weights["bias"] = round(weights["bias"] - math.log(threshold / (1 - threshold)), DECIMALS)
+    chosen = {"C": c, "news_weight": news_weight, "dev_threshold": threshold, "mean_dev_f1": round(mean, 4)}
+    return weights, chosen
+
+
+def write(weights: dict, chosen: dict, path: Path = WEIGHTS) -> None:
+    document = {
+        "about": "Check-worthiness weights; see shared/claims/model.py. Derived from ClaimBuster (Arslan, "
+        "Hassan, Li and Tremayne, ICWSM 2020, doi:10.5281/zenodo.3609356, CC BY) and data/news.",
+        "chosen": chosen,
+        **weights,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def main() -> None:
+    splits = load_splits()
+    for name, rows in splits.items():
+        print(f"{name:18} {len(rows):6} sentences, {sum(e.label for e in rows):5} check-worthy")
+    print("Choosing C and the news weight on the dev splits:")
+    weights, chosen = train(splits)
+    write(weights, chosen)
+    size = WEIGHTS.stat().st_size
+    print(f"Chosen: {chosen}. Wrote {WEIGHTS.relative_to(Path.cwd())} ({size / 1e6:.1f} MB, "
+          f"{sum(len(weights[g]) for g in ('words', 'letters', 'cues'))} weights).", file=sys.stdout)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
