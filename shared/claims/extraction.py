@@ -24,7 +24,7 @@ class ExtractedClaim:
     char_start: int
     char_end: int
     score: float  # check-worthiness, 0.0..1.0, rounded to 3 decimals
-    reasons: tuple[str, ...]  # boosts and penalties, readable
+    reasons: tuple[str, ...]  # the cues and wording that moved the score most, readable
     attribution: str | None  # who said or reported it
     quantities: tuple[Quantity, ...]  # offsets into ``text``
     fingerprint: str  # sha256 of the normalised text, for duplicates across articles

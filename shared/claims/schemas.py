@@ -24,8 +24,11 @@ class ExtractedClaimRead(BaseModel):
     text: str
     char_start: int = Field(description="Offset into the body: body[char_start:char_end] == text.")
     char_end: int
-    score: float = Field(description="Check-worthiness, 0 to 1.")
-    reasons: list[str] = Field(description="Why the sentence was scored as it was, boosts and penalties.")
+    score: float = Field(description="Check-worthiness, 0 to 1; claims score at least the threshold (default 0.5).")
+    reasons: list[str] = Field(
+        description="The cues and wording that moved the score most, strongest first, each with what in the "
+        'sentence shows it ("a figure: 100,000 troops"); "against: ..." for those that lowered it.'
+    )
     attribution: str | None = Field(description="Who said or reported it, when the text says.")
     quantities: list[QuantityRead]
 
