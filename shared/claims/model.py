@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 
 WEIGHTS = Path(__file__).with_name("weights") / "checkworthiness.json"
@@ -63,6 +63,8 @@ CUE_LABELS = {
     "evaluative claim": "an evaluative claim",
     "evaluative word": "evaluative wording",
     "hedged report with a figure": "a hedged report of a figure",
+    "speculation with nothing to check": "the writer's guess, with no figure or source",
+    "opinion with nothing to check": "the writer's view, with no figure or source",
     "heading": "a heading",
     "question": "a question",
     "very short": "very short",
@@ -77,7 +79,7 @@ def fold(words: list[str]) -> list[str]:
 
 def word_grams(folded: list[str]) -> list[str]:
     """The words and the pairs of neighbouring words."""
-    return folded + [f"{a} {b}" for a, b in zip(folded, folded[1:], strict=False)]
+    return folded + list(map(" ".join, zip(folded, folded[1:], strict=False)))
 
 
 def letter_grams(word: str) -> list[str]:
@@ -92,37 +94,38 @@ class Model:
         self.cues: dict[str, float] = weights["cues"]
         self.words: dict[str, float] = weights["words"]
         self.letters: dict[str, float] = weights["letters"]
-        # A word's letter n-grams always sum to the same: (sum of their weights, how many), once per word.
-        self._by_word: dict[str, tuple[float, int]] = {}
+        self._strength = {gram: abs(weight) for gram, weight in self.words.items()}
+        # A word's letter n-grams always weigh the same: their sum and their count, worked out once per word.
+        self._letter_sum: dict[str, float] = {}
+        self._letter_count: dict[str, int] = {}
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Model:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def _letters(self, word: str) -> tuple[float, int]:
-        found = self._by_word.get(word)
-        if found is None:
-            grams_ = letter_grams(word)
-            found = (sum(map(self.letters.get, grams_, repeat(0.0))), len(grams_))
-            if len(self._by_word) >= _WORD_CACHE:
-                self._by_word.clear()
-            self._by_word[word] = found
-        return found
+    def _learn_words(self, words: set[str]) -> None:
+        if len(self._letter_sum) + len(words) > _WORD_CACHE:
+            self._letter_sum.clear()
+            self._letter_count.clear()
+        for word in words:
+            grams = letter_grams(word)
+            self._letter_sum[word] = sum(map(self.letters.get, grams, repeat(0.0)))
+            self._letter_count[word] = len(grams)
 
     def score(self, words: list[str], cues: dict[str, str]) -> float:
         """Check-worthiness, 0..1 rounded to 3 decimals, of a sentence's lowercase words and cues."""
         folded = fold(words)
         grams = word_grams(folded)
-        letter_sum, letter_count = 0.0, 0
-        for word in folded:
-            weight, count = self._letters(word)
-            letter_sum += weight
-            letter_count += count
+        new = set(folded).difference(self._letter_sum)
+        if new:
+            self._learn_words(new)
+        # Sums over maps of dict lookups run in C: this is the hot path of every ingest.
         logit = (
             self.bias
             + sum(map(self.words.get, grams, repeat(0.0))) / math.sqrt(len(grams) or 1)
-            + letter_sum / math.sqrt(letter_count or 1)
-            + sum(self.cues.get(cue, 0.0) for cue in cues)
+            + sum(map(self._letter_sum.__getitem__, folded))
+            / math.sqrt(sum(map(self._letter_count.__getitem__, folded)) or 1)
+            + sum(map(self.cues.get, cues, repeat(0.0)))
         )
         return round(1.0 / (1.0 + math.exp(-logit)), 3)
 
@@ -130,15 +133,23 @@ class Model:
         """The cues and wording that moved the score most, strongest first; "against: ..." when down."""
         grams = word_grams(fold(words))
         norm = 1.0 / math.sqrt(len(grams) or 1)
-        moved = [(self.cues.get(cue, 0.0), _cue_reason(cue, shown)) for cue, shown in cues.items()]
-        strongest = sorted(((abs(w), w, g) for g in set(grams) if (w := self.words.get(g))), reverse=True)
-        moved += [(w * norm, f"wording: '{g}'") for _, w, g in strongest[:_REASONS] if "0" not in g]
-        moved = [m for m in moved if abs(m[0]) >= _MIN_REASON]
+        # Only wording strong enough to be named is sorted; figures are named by their cue, not as "000".
+        distinct = list(set(grams))
+        weak = _MIN_REASON / norm
+        strong = compress(distinct, map(weak.__le__, map(self._strength.get, distinct, repeat(0.0))))
+        moved = [(self.words[g] * norm, g, None) for g in strong if "0" not in g]
+        moved += [(self.cues.get(cue, 0.0), cue, shown) for cue, shown in cues.items()]
         moved.sort(key=_strength, reverse=True)
-        return tuple(reason if weight > 0 else f"against: {reason}" for weight, reason in moved[:_REASONS])
+        reasons = []
+        for weight, name, shown in moved[:_REASONS]:
+            if abs(weight) < _MIN_REASON:
+                break
+            reason = f"wording: '{name}'" if shown is None else _cue_reason(name, shown)
+            reasons.append(reason if weight > 0 else f"against: {reason}")
+        return tuple(reasons)
 
 
-def _strength(item: tuple[float, str]) -> float:
+def _strength(item: tuple) -> float:
     return abs(item[0])
 
 

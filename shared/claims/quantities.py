@@ -97,6 +97,14 @@ _CANDIDATE_WORDS = frozenset(
 _FIGURE_SIGN = re.compile(r"[\d$€£¥₹]")
 _LETTERS = re.compile(r"[a-z]+")
 _NUMBER_WORDS = frozenset([*_ONES, *_MULTIPLIERS, "dozen"])
+# With no number word in the sentence, a figure starts at a digit or a currency: "US$5", "USD 5", "€5".
+_DIGIT_CANDIDATE = re.compile(r"(?:US|HK|A|C)?\$|(?:USD|EUR|GBP|JPY)(?= ?\d)|\d+|[€£¥₹]")
+
+
+def _may_start(word: str) -> bool:
+    return not word[0].isalpha() or word.lower() in _CANDIDATE_WORDS
+
+
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
 _WORD_SEPARATOR = re.compile(r"[ -]+")
 _RANGE_JOIN = re.compile(r"\s*(?:to|and|or|-|\u2013|\u2014)\s*$")
@@ -106,14 +114,15 @@ _MONTH = (
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
 _DATE = re.compile(
-    rf"""\b{_MONTH}\ \d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\ \d{{4}}\b)?
+    # Every date starts with a capital (a month) or a digit: the lookahead skips other places at once.
+    rf"""(?=[A-Z\d])(?:\b{_MONTH}\ \d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\ \d{{4}}\b)?
       | \b\d{{1,2}}(?:st|nd|rd|th)?\ (?:of\ )?{_MONTH}(?:,?\ \d{{4}}\b)?
       | \b{_MONTH}\ \d{{4}}\b
       | \b\d{{4}}-\d{{2}}-\d{{2}}\b
       | \b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b
       | \b\d{{1,2}}(?::\d{{2}})?\ ?(?:a\.m\.|p\.m\.|am\b|pm\b)
       | \b\d{{1,2}}:\d{{2}}\b
-      | \b(?:1[5-9]|20)\d0s\b""",
+      | \b(?:1[5-9]|20)\d0s\b)""",
     re.VERBOSE,
 )
 # A year after one of these is a date even when a noun follows ("in 2023 floods hit ...").
@@ -147,8 +156,12 @@ def find_dates(text: str) -> list[tuple[int, int]]:
 
 def find_quantities_and_dates(text: str) -> tuple[list[Quantity], list[tuple[int, int]]]:
     """Both at once, sharing one scan: the scorer needs both for every sentence."""
-    if _FIGURE_SIGN.search(text) is None and _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower())):
-        return [], []
+    if _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower())):
+        if _FIGURE_SIGN.search(text) is None:
+            return [], []  # most sentences state no figure
+        candidates = _DIGIT_CANDIDATE.finditer(text)  # only digits and currencies can start one
+    else:
+        candidates = (m for m in _CANDIDATE.finditer(text) if _may_start(m.group()))
     has_digit = _DIGIT.search(text) is not None
     dates = [m.span() for m in _DATE.finditer(text)] if has_digit else []
     quantities: list[Quantity] = []
@@ -156,10 +169,9 @@ def find_quantities_and_dates(text: str) -> tuple[list[Quantity], list[tuple[int
     covered = 0
     # Cheap candidates first (a digit, a currency sign, a number word), then the full grammar is
     # matched only there: far faster than searching the whole sentence with the big pattern.
-    for candidate in _CANDIDATE.finditer(text):
+    for candidate in candidates:
         start = candidate.start()
-        word = candidate.group()
-        if start < covered or (word[0].isalpha() and word.lower() not in _CANDIDATE_WORDS):
+        if start < covered:
             continue
         m = _NUMBER.match(text, start)
         if m is None:

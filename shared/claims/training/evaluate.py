@@ -1,9 +1,10 @@
 """`make eval-claims`: precision, recall and F1 of the shipped weights on every split, beside references.
 
-Three rows per split, all trained on the same training sentences in this run and thresholded on the dev
+Four rows per split, all trained on the same training sentences in this run and thresholded on the dev
 splits the same way (best mean dev F1), so the comparison is like for like:
 
 - ``model``: the weights in the repository, scored exactly as the service scores (``shared/claims/model.py``);
+- ``no news rule``: the same training without ``NEWS_RULE``, to show what the rule does;
 - ``debate only``: the same features trained on ClaimBuster alone, to show what the news sentences add;
 - ``baseline``: word (1-2) and character (2-5) n-gram TF-IDF with logistic regression, a plain reference.
 
@@ -57,6 +58,10 @@ def main() -> None:
     train = splits["claimbuster-train"] + splits["news-train"]
     shipped_scores = {n: scores(shipped, features[n]) for n in names}
     results = {"model": (0.5, {n: f1(labels[n], s >= 0.5) for n, s in shipped_scores.items()})}
+
+    rows = featurise([e.text for e in train])
+    unruled = Model(fit(train, rows, c=chosen["C"], news_weight=chosen["news_weight"], news_rule=False))
+    results["no news rule"] = _at_dev_threshold({n: scores(unruled, features[n]) for n in names}, labels)
 
     debate_train = splits["claimbuster-train"]
     debate = Model(fit(debate_train, featurise([e.text for e in debate_train]), c=chosen["C"], news_weight=1.0))

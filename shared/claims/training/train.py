@@ -8,6 +8,7 @@ the solver is deterministic and the file is written with sorted keys and rounded
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sys
@@ -24,9 +25,14 @@ from shared.claims.model import WEIGHTS, Model, fold, letter_grams, word_grams
 from shared.claims.scoring import _tokens, sentence_cues
 from shared.claims.training.data import Example, load_splits
 
+# What news needs where the debate data disagree: the writer's own guess or view, with no figure, date or
+# source in the sentence, is never a claim in news (data/news/LABELLING.md), but in debates the same
+# words ("we could cut taxes") sit near claims and the learned weights stay mild. Set from the guide, not
+# fitted; `make eval-claims` shows what it does on every split ("no news rule").
+NEWS_RULE = {"speculation with nothing to check": -1.0, "opinion with nothing to check": -1.0}
 MIN_COUNT = 2  # a word or pair seen once in training teaches nothing that generalises
 DECIMALS = 4  # weights are rounded in the file: small, and identical across runs
-C_GRID = (1.0, 2.0, 4.0, 8.0)
+C_GRID = (2.0, 4.0, 8.0)
 NEWS_WEIGHT_GRID = (2.0, 4.0)
 
 
@@ -84,7 +90,7 @@ class Vocabulary:
         return csr_matrix((data, cols, indptr), shape=(len(rows), len(self.names)))
 
 
-def fit(train: list[Example], rows: list[Featurised], c: float, news_weight: float) -> dict:
+def fit(train: list[Example], rows: list[Featurised], c: float, news_weight: float, news_rule: bool = True) -> dict:
     """Weights in the file's shape (threshold not yet folded into the bias)."""
     vocabulary = Vocabulary(rows)
     labels = np.array([e.label for e in train])
@@ -96,6 +102,8 @@ def fit(train: list[Example], rows: list[Featurised], c: float, news_weight: flo
         w = round(float(w), DECIMALS)
         if w:
             weights[group][name] = w
+    for cue, shift in NEWS_RULE.items() if news_rule else ():
+        weights["cues"][cue] = round(weights["cues"].get(cue, 0.0) + shift, DECIMALS)
     return weights
 
 
@@ -127,19 +135,19 @@ def train(splits: dict[str, list[Example]], log=print) -> tuple[dict, dict]:
     features = featurise([e.text for e in train_rows])
     dev = {name: (featurise([e.text for e in splits[name]]), np.array([e.label for e in splits[name]]))
            for name in ("claimbuster-dev", "news-dev")}  # fmt: skip
-    best: tuple[float, float, float, float, dict] | None = None
-    for c in C_GRID:
-        for news_weight in NEWS_WEIGHT_GRID:
-            weights = fit(train_rows, features, c, news_weight)
-            model = Model(weights)
-            threshold, mean = best_threshold([(scores(model, rows), labels) for rows, labels in dev.values()])
-            log(f"  C={c:<4} news weight={news_weight:<4} threshold={threshold:.2f}  mean dev F1={mean:.3f}")
-            if best is None or mean > best[0] + 1e-9:
-                best = (mean, c, news_weight, threshold, weights)
+    best: tuple[float, dict, float, dict] | None = None
+    for c, news_weight in itertools.product(C_GRID, NEWS_WEIGHT_GRID):
+        weights = fit(train_rows, features, c, news_weight)
+        model = Model(weights)
+        threshold, mean = best_threshold([(scores(model, rows), labels) for rows, labels in dev.values()])
+        settings = {"C": c, "news_weight": news_weight}
+        log(f"  {settings} threshold={threshold:.2f}  mean dev F1={mean:.3f}")
+        if best is None or mean > best[0] + 1e-9:
+            best = (mean, settings, threshold, weights)
     assert best is not None
-    mean, c, news_weight, threshold, weights = best
+    mean, settings, threshold, weights = best
     weights["bias"] = round(weights["bias"] - math.log(threshold / (1 - threshold)), DECIMALS)
-    chosen = {"C": c, "news_weight": news_weight, "dev_threshold": threshold, "mean_dev_f1": round(mean, 4)}
+    chosen = {**settings, "dev_threshold": threshold, "mean_dev_f1": round(mean, 4)}
     return weights, chosen
 
 
