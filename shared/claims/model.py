@@ -29,7 +29,7 @@ from pathlib import Path
 
 WEIGHTS = Path(__file__).with_name("weights") / "checkworthiness.json"
 
-_DIGITS = str.maketrans("0123456789", "0000000000")
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _LETTERS = (2, 3, 4, 5)  # lengths of the letter n-grams within a word
 _REASONS = 5  # how many features a sentence's reasons name
 _MIN_REASON = 0.15  # a feature moving the logit less than this is not worth naming
@@ -73,8 +73,12 @@ CUE_LABELS = {
 
 
 def fold(words: list[str]) -> list[str]:
-    """Lowercase words with every digit as 0: "in 2016" and "in 1998" are one feature."""
-    return " ".join(words).translate(_DIGITS).split()
+    """Lowercase words with every digit as 0: "in 2016" and "in 1998" are one feature.
+
+    Words are ASCII (the tokeniser takes letters, digits, apostrophes and hyphens), so the bytes are
+    translated: a table lookup in C, several times faster than str.translate.
+    """
+    return " ".join(words).encode("ascii").translate(_DIGITS).decode("ascii").split()
 
 
 def word_grams(folded: list[str]) -> list[str]:

@@ -243,6 +243,18 @@ def test_same_claim_in_two_articles_has_one_fingerprint() -> None:
     assert theirs.fingerprint == ours.fingerprint
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["\u0130stanbul officials said 300 people died on Monday.", "The \u212a-index rose 5 percent, KCNA said.",
+     "\ufb01nance ministry said 12 banks failed.", "Stra\u00dfe closed: 40 cars, police said.", "\u0130" * 50],
+)  # fmt: skip
+def test_letters_that_change_length_when_lowercased_keep_offsets_exact(body: str) -> None:
+    for s in score_sentences(body):
+        assert body[s.start : s.end] == s.text
+        for q in s.quantities:
+            assert s.text[q.start : q.end] == q.text
+
+
 def test_empty_body() -> None:
     assert extract_claims("") == []
     assert score_sentences("   \n ") == []
