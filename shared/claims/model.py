@@ -107,28 +107,26 @@ class Model:
     def load(cls, path: Path = WEIGHTS) -> Model:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def _learn_words(self, words: set[str]) -> None:
-        if len(self._letter_sum) + len(words) > _WORD_CACHE:
-            self._letter_sum.clear()
-            self._letter_count.clear()
-        for word in words:
-            grams = letter_grams(word)
-            self._letter_sum[word] = sum(map(self.letters.get, grams, repeat(0.0)))
-            self._letter_count[word] = len(grams)
-
     def score(self, words: list[str], cues: dict[str, str]) -> float:
         """Check-worthiness, 0..1 rounded to 3 decimals, of a sentence's lowercase words and cues."""
         folded = fold(words)
         grams = word_grams(folded)
-        new = set(folded).difference(self._letter_sum)
-        if new:
-            self._learn_words(new)
+        # The API scores in several threads: each call keeps its own reference to the caches, and a full
+        # cache is replaced, never cleared under another thread's feet.
+        sums, counts = self._letter_sum, self._letter_count
+        new = set(folded).difference(sums)
+        if len(sums) + len(new) > _WORD_CACHE:
+            sums, counts, new = {}, {}, set(folded)
+            self._letter_sum, self._letter_count = sums, counts
+        for word in new:
+            letters = letter_grams(word)
+            sums[word] = sum(map(self.letters.get, letters, repeat(0.0)))
+            counts[word] = len(letters)
         # Sums over maps of dict lookups run in C: this is the hot path of every ingest.
         logit = (
             self.bias
             + sum(map(self.words.get, grams, repeat(0.0))) / math.sqrt(len(grams) or 1)
-            + sum(map(self._letter_sum.__getitem__, folded))
-            / math.sqrt(sum(map(self._letter_count.__getitem__, folded)) or 1)
+            + sum(map(sums.__getitem__, folded)) / math.sqrt(sum(map(counts.__getitem__, folded)) or 1)
             + sum(map(self.cues.get, cues, repeat(0.0)))
         )
         return round(1.0 / (1.0 + math.exp(-logit)), 3)

@@ -76,3 +76,14 @@ def test_training_twice_gives_identical_weights(tmp_path) -> None:
     assert files[0] == files[1]
     trained = Model(json.loads(files[0]))
     assert trained.score(["police", "arrested", "four", "men"], {}) != trained.score(["thank", "you"], {})
+
+
+def test_a_full_word_cache_is_replaced_without_changing_scores(monkeypatch) -> None:
+    from shared.claims import model
+
+    sentences = CLAIMS + NOT_CLAIMS
+    expected = [s.score for s in score_sentences(" ".join(sentences))]
+    monkeypatch.setattr(model, "_WORD_CACHE", 5)  # far fewer words than one sentence holds
+    fresh = Model.load()
+    monkeypatch.setattr(model, "shipped", lambda: fresh)
+    assert [s.score for s in score_sentences(" ".join(sentences))] == expected
