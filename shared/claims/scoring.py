@@ -374,11 +374,17 @@ _COMPARISON = _word_set(
 )
 # "I voted", "we cut", "I've signed": a first-person record of action.
 _FIRST_PERSON = frozenset(["i", "we", "i've", "we've", "i'd", "we'd"])
+_SPEAKER_WORDS = _FIRST_PERSON | _word_set("i'm we're i'll we'll my our us me you you're your")
 _IRREGULAR_PAST = _word_set(
     """did made took gave built cut led won lost sent spent paid brought kept put set wrote fought
     got went told said sold bought left held met ran stood found became began brought grew rose fell
     had was were been done"""
 )
+
+
+def _spoken(tokens: list[_Token], lowers: list[str]) -> bool:
+    """In the first or second person; "US" is the country, not "us"."""
+    return not _SPEAKER_WORDS.isdisjoint(lowers) and any(t.lower in _SPEAKER_WORDS and t.text != "US" for t in tokens)
 
 
 def _past_verb(word: str) -> bool:
@@ -526,7 +532,8 @@ def _cues(sentence: Sentence, tokens: list[_Token], people: People) -> Cues:
             cues["concrete action"] = span(hit)
             break
     # The writer's own view or guess, with no figure, date or source in the sentence: nothing to check.
-    if not (quantities or dates or attribution):
+    # Said in the first or second person it is a speaker's ("we could cut taxes"): no writer's aside.
+    if not (quantities or dates or attribution or _spoken(tokens, lowers)):
         for cue in ("speculation, the writer's", "future, the writer's"):
             if cue in cues:
                 cues["speculation with nothing to check"] = cues[cue]

@@ -87,3 +87,22 @@ def test_a_full_word_cache_is_replaced_without_changing_scores(monkeypatch) -> N
     fresh = Model.load()
     monkeypatch.setattr(model, "shipped", lambda: fresh)
     assert [s.score for s in score_sentences(" ".join(sentences))] == expected
+
+
+@pytest.mark.parametrize(
+    ("commentary", "report"),
+    [
+        (
+            "This could lead to deeper military cooperation between the two allies.",
+            "Officials said the two allies could hold 12 joint exercises next year.",
+        ),
+        (
+            "The timing of the announcement is particularly telling.",
+            "The announcement came two days after the central bank raised rates to 5.25 percent.",
+        ),
+    ],
+)
+def test_the_writers_guess_with_nothing_to_check_scores_below_a_report(commentary: str, report: str) -> None:
+    [guess], [checkable] = score_sentences(commentary), score_sentences(report)
+    assert guess.score < 0.5 <= checkable.score
+    assert any(r.startswith("against: the writer's") for r in guess.reasons)
