@@ -50,6 +50,9 @@ train-claims: $(STAMP) ## Train the check-worthiness model from data/ (reproduci
 eval-claims: $(STAMP) ## Precision, recall and F1 of the model per split, beside a TF-IDF baseline; worst errors
 	$(BIN)/python -m shared.claims.training.evaluate
 
+eval-related: $(STAMP) ## Precision and recall of "the same claim" on data/related, the threshold, the errors
+	$(BIN)/python -m shared.related.evaluate
+
 bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest throughput and latency, and verification
 	$(BIN)/python -m tests.bench.run
 
@@ -64,4 +67,4 @@ format: $(STAMP) ## Rewrite the code in the project's style
 clean: ## Remove the virtual environment and the embedded servers' data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
 
-.PHONY: help install tools run test test-fast migrate api worker relay train-claims eval-claims bench lint format clean
+.PHONY: help install tools run test test-fast migrate api worker relay train-claims eval-claims eval-related bench lint format clean

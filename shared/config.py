@@ -26,6 +26,13 @@ class Settings(BaseSettings):
     # Ingest limits.
     max_body_bytes: int = Field(default=1_000_000, description="Largest article body accepted (bytes).")
     claim_threshold: float = Field(default=0.5, description="Minimum check-worthiness score of a claim.")
+    related_min_similarity: float = Field(
+        default=0.56,
+        ge=0,
+        le=1,
+        description="Least similarity (0..1) at which a claim is linked to an earlier one as the same claim; "
+        "chosen on the pairs in data/related (`make eval-related`).",
+    )
 
     # Outbox relay and verification tasks.
     relay_interval_seconds: float = Field(

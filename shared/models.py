@@ -6,6 +6,7 @@ from shared.claims.models import Claim, ClaimState
 from shared.db import Base
 from shared.evidence.models import Evidence, Stance
 from shared.feeds.models import Feed, SourceDocument
+from shared.related.models import ClaimLink, ClaimMatchKey, ClaimSignature
 from shared.review.models import ClaimEvent
 from shared.verification.models import TaskStatus, VerificationTask
 
@@ -15,6 +16,9 @@ __all__ = [
     "Base",
     "Claim",
     "ClaimEvent",
+    "ClaimLink",
+    "ClaimMatchKey",
+    "ClaimSignature",
     "ClaimState",
     "Evidence",
     "Feed",

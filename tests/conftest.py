@@ -24,7 +24,10 @@ from tests.support.services import ROOT, api_server
 from tests.support.web import web  # noqa: F401  (the loopback web server fixture)
 
 TEST_DATA = ROOT / ".data" / "test"
-TABLES = ("evidence", "verification_task", "claim", "article", "source_document", "feed", "api_key", "claim_event")
+TABLES = (
+    "evidence", "verification_task", "claim", "article", "source_document", "feed", "api_key", "claim_event",
+    "claim_signature", "claim_match_key", "claim_link",
+)  # fmt: skip
 
 
 def _fresh_database(server_url: str, name: str) -> str:

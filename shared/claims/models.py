@@ -51,6 +51,8 @@ class Claim(Base):
     suggested_state: Mapped[str | None] = mapped_column(String(20))
     suggested_confidence: Mapped[float | None] = mapped_column(Float)
     suggested_explanation: Mapped[str | None] = mapped_column(Text)
+    # Set when the suggestion is the verdict people gave a claim found to be the same (shared/related).
+    suggested_from_claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False

@@ -51,7 +51,8 @@ _UNIT_ALIASES = {
     "liters": "litres", "hectare": "hectares", "ha": "hectares", "acre": "acres", "lbs": "lb",
     "dollar": "dollars", "euro": "euros", "pound": "pounds", "rupee": "rupees", "ruble": "roubles",
     "rubles": "roubles", "rouble": "roubles",
-    "°c": "degrees Celsius", "° c": "degrees Celsius", "°f": "degrees Fahrenheit",
+    "°c": "degrees Celsius", "° c": "degrees Celsius", "°f": "degrees Fahrenheit", "c": "degrees Celsius",
+    "f": "degrees Fahrenheit",
     "° f": "degrees Fahrenheit", "degree celsius": "degrees Celsius", "degrees celsius": "degrees Celsius",
     "degree fahrenheit": "degrees Fahrenheit", "degrees fahrenheit": "degrees Fahrenheit",
 }  # fmt: skip
@@ -61,7 +62,7 @@ _NUMBER = re.compile(
     rf"""
     (?P<cur>US\$|HK\$|A\$|C\$|\$|€|£|¥|₹|(?:USD|EUR|GBP|JPY)\ ?)?
     (?:
-        (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)
+        (?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d{{1,3}}(?:[\ \u00a0\u202f]\d{{3}})+(?![\d,.])|\d+(?:\.\d+)?)
         (?:\ ?(?P<scale>thousand|million|billion|trillion)\b|(?P<short>bn|mn|tn|m|k)\b)?
       | \b(?P<words>(?i:(?:half\ )?an?\ (?:dozen|hundred|thousand|million|billion)\b
             |{_NUMBER_WORD}(?:(?:\ |-|(?<=hundred)\ and\ ){_NUMBER_WORD})*))
@@ -76,7 +77,7 @@ _UNIT_AFTER = re.compile(
       | [\ -](?P<measure>km/h|mph|km|kilomet(?:re|er)s?|miles?|mi|metres?|meters?|m|cm|mm
         |centimet(?:re|er)s?|kg|kilograms?|tonnes?|tons?|lbs?|litres?|liters?|gallons?|hectares?|ha
         |acres?|dollars?|euros?|pounds?|yen|yuan|rupees?|roubles?|rubles?)\b
-      | (?P<attached>km/h|mph|km|m|cm|mm|kg|ha)\b)""",
+      | (?P<attached>km/h|mph|km|m|cm|mm|kg|ha|(?-i:C|F))\b)""",
     re.VERBOSE | re.IGNORECASE,
 )
 _NEXT_WORD = re.compile(r"[ \t]+([A-Za-z][A-Za-z'\u2019-]*)")
@@ -218,7 +219,7 @@ def _parse(text: str, m: re.Match[str]) -> Quantity | None:
     end = m.end()
     if m.group("num"):
         number = m.group("num")
-        value = float(number.replace(",", ""))
+        value = float(number.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
         if m.group("scale"):
             value *= _MULTIPLIERS[m.group("scale")]
         short = m.group("short")
@@ -255,7 +256,10 @@ def _is_year(text: str, m: re.Match[str], quantity: Quantity) -> bool:
     number = m.group("num")
     if not number or m.group("cur") or m.group("scale") or m.group("short") or not _YEAR.fullmatch(number):
         return False
-    return quantity.unit is None or _previous_word(text, m.start()) in _DATE_PREPOSITIONS
+    if quantity.unit is None or _previous_word(text, m.start()) in _DATE_PREPOSITIONS:
+        return True
+    # A count names a plural ("2000 people"); a year a single thing ("the 2025 budget", "its 1998 law").
+    return not (quantity.unit in _IRREGULAR_PLURALS or _looks_plural(quantity.unit) or quantity.unit[0].isupper())
 
 
 def _words_value(words: str) -> float:

@@ -39,9 +39,20 @@ class ClaimRead(ExtractedClaimRead):
     state: str = Field(description="unverified, corroborated or disputed.")
     version: int = Field(description="Bumped on every change; send it back in If-Match.")
     assignee: str | None
-    suggested_state: str | None = Field(description="What the evidence suggests (never the decision).")
-    suggested_confidence: float | None
-    suggested_explanation: str | None
+    suggested_state: str | None = Field(
+        description="The verdict suggested (never the decision): the one people gave the same claim in another "
+        "article when there is one (see `suggested_from_claim_id`), else what the evidence suggests."
+    )
+    suggested_confidence: float | None = Field(
+        description="0 to 1: the evidence's strength, or the similarity of the claim whose verdict is offered."
+    )
+    suggested_explanation: str | None = Field(
+        description='Why, in one line: "corroborated on 2026-11-20 by Desk: Ana: three outlets confirm (the same '
+        'claim in Wire, claim 12; similarity 0.91)", or the evidence summed up.'
+    )
+    suggested_from_claim_id: int | None = Field(
+        description="The claim of another article, found to be the same, whose verdict is offered; null if none."
+    )
     created_at: datetime
     updated_at: datetime
 

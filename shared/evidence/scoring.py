@@ -239,14 +239,23 @@ def _claim_figure(text: str, q: dict, core_start: int, core_end: int) -> _Figure
     return figure if figure.unit else None  # without a unit there is nothing to compare it by
 
 
-def _figure(text: str, q: Quantity) -> _Figure:
+def figure_bound(text: str, q: Quantity) -> str | None:
+    """How the text hedges a figure: "lower" (more than N, N or more), "upper" (up to N), "below" (nearly
+    N), "about" (about N, or a hedge the extractor saw), None when it is stated exactly."""
     before = _HEDGE.search(text[max(0, q.start - 30) : q.start])
-    after = _HEDGE_AFTER.match(text, q.end)
     kind = next((k for k in ("lower", "upper", "below", "about") if before and before.group(k)), None)
+    after = _HEDGE_AFTER.match(text, q.end)
     if after and kind is None:
         kind = _HEDGE_AFTER_KIND.get(after.group("hedge").lower(), "about")
     if kind is None and q.approximate:
         kind = "about"
+    return kind
+
+
+def _figure(text: str, q: Quantity) -> _Figure:
+    before = _HEDGE.search(text[max(0, q.start - 30) : q.start])
+    after = _HEDGE_AFTER.match(text, q.end)
+    kind = figure_bound(text, q)
     v = q.value
     low, high = {
         "lower": (v, math.inf),
@@ -263,10 +272,10 @@ def _figure(text: str, q: Quantity) -> _Figure:
     window = text[max(0, q.start - 60) : min(len(text), q.end + 60)]
     near = frozenset(re.findall(r"[a-z]+", text[max(0, q.start - 40) : q.end + 25].lower()))
     context = frozenset(terms_of(window))
-    return _Figure(v, _canonical_unit(q.unit), shown, low, high, kind is not None, context, near)
+    return _Figure(v, canonical_unit(q.unit), shown, low, high, kind is not None, context, near)
 
 
-def _canonical_unit(unit: str | None) -> str | None:
+def canonical_unit(unit: str | None) -> str | None:
     if not unit:
         return None
     words = unit.lower().split()

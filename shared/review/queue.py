@@ -38,6 +38,7 @@ class QueueFilter:
     suggested: Suggested | None = None
     min_age_hours: float | None = None
     max_age_hours: float | None = None
+    decided_elsewhere: bool | None = None  # the same claim in another article has a verdict people gave
 
 
 class InvalidFilter(AppError):
@@ -84,6 +85,9 @@ async def queue(
         query = query.where(Claim.suggested_state.is_(None))
     elif where.suggested is not None:
         query = query.where(Claim.suggested_state == where.suggested.value)
+    if where.decided_elsewhere is not None:
+        decided = Claim.suggested_from_claim_id.is_not(None)
+        query = query.where(decided if where.decided_elsewhere else ~decided)
     # Age is measured from when the claim was found; "older than h hours" means created before now - h.
     if where.min_age_hours is not None:
         query = query.where(Claim.created_at <= func.now() - timedelta(hours=where.min_age_hours))

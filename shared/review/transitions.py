@@ -18,8 +18,10 @@ from shared.auth.keys import Principal
 from shared.claims.models import Claim
 from shared.errors import AppError, NotFound
 from shared.evidence.models import Evidence
+from shared.related.links import linked_ids
 from shared.review.models import ClaimEvent
 from shared.review.states import check_move, check_permission, may_cite_evidence
+from shared.verification.suggestion import refresh_suggestions
 
 _ENTITY_TAG = re.compile(r'\s*"?([0-9]{1,19})"?\s*')
 
@@ -162,6 +164,8 @@ async def transition(
     session.add(event)
     await session.flush()
     await session.refresh(event)
+    # The same claim elsewhere is offered this verdict (or, after a reopening, no longer offered it).
+    await refresh_suggestions(session, await linked_ids(session, claim_id))
     return moved, event
 
 

@@ -18,8 +18,9 @@ from shared.claims.models import Claim
 from shared.evidence.models import Evidence
 from shared.evidence.pipeline import Outcome
 from shared.evidence.providers.base import ClaimContext, Problem
-from shared.evidence.verdict import suggest
+from shared.related.links import link_claim
 from shared.verification.models import TaskStatus, VerificationTask
+from shared.verification.suggestion import refresh_suggestions
 
 FINISHED = (TaskStatus.done, TaskStatus.failed)
 
@@ -28,10 +29,17 @@ FINISHED = (TaskStatus.done, TaskStatus.failed)
 class Started:
     claim: ClaimContext
     attempt: int
+    decided_claim_id: int | None = None  # a linked claim people have given a verdict
+    reusable: tuple[Evidence, ...] = ()  # that claim's evidence, to read again instead of fetching
 
 
-async def start_task(session: AsyncSession, task_id: int, *, lease: timedelta, max_attempts: int) -> Started | None:
+async def start_task(
+    session: AsyncSession, task_id: int, *, lease: timedelta, max_attempts: int, min_similarity: float
+) -> Started | None:
     """Claim the task for this run; None when there is nothing to do.
+
+    The claim is first linked to the same claims of other articles (shared/related): a verdict people gave
+    one of them becomes its suggestion, and that claim's evidence is handed over for reuse.
 
     Claimed atomically: a duplicate message that arrives while another run holds the task finds nothing to
     claim. A run that has held it longer than `lease` is taken to be dead (its worker was killed).
@@ -73,7 +81,14 @@ async def start_task(session: AsyncSession, task_id: int, *, lease: timedelta, m
         article_links=article.links,
         article_body=article.body,
     )
-    return Started(context, attempt)
+    if await link_claim(session, claim.id, min_similarity=min_similarity):
+        await refresh_suggestions(session, [claim.id])
+        await session.refresh(claim)
+    decided = claim.suggested_from_claim_id
+    if decided is None:
+        return Started(context, attempt)
+    reusable = await session.scalars(select(Evidence).where(Evidence.claim_id == decided).order_by(Evidence.id))
+    return Started(context, attempt, decided, tuple(reusable))
 
 
 async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcome: Outcome) -> None:
@@ -83,7 +98,7 @@ async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcom
             .values([{"claim_id": claim_id, **asdict(f)} for f in outcome.findings])
             .on_conflict_do_nothing(index_elements=[Evidence.claim_id, Evidence.provider, Evidence.url])
         )
-    await _suggest_verdict(session, claim_id)
+    await refresh_suggestions(session, [claim_id])
     failed = outcome.nothing_worked
     await session.execute(
         update(VerificationTask)
@@ -108,21 +123,6 @@ async def record_error(session: AsyncSession, task_id: int, reason: str, *, fina
         update(VerificationTask)
         .where(VerificationTask.id == task_id, VerificationTask.status.not_in(FINISHED))
         .values(**values)
-    )
-
-
-async def _suggest_verdict(session: AsyncSession, claim_id: int) -> None:
-    """What all the claim's evidence (this run's and earlier) suggests. Never the claim's state: people decide."""
-    evidence = await session.scalars(select(Evidence).where(Evidence.claim_id == claim_id))
-    suggestion = suggest(evidence)
-    await session.execute(
-        update(Claim)
-        .where(Claim.id == claim_id)
-        .values(
-            suggested_state=suggestion.state,
-            suggested_confidence=suggestion.confidence,
-            suggested_explanation=suggestion.explanation,
-        )
     )
 
 

@@ -13,6 +13,8 @@ from shared.claims.models import ClaimState
 from shared.claims.reading import get_claim, list_claims
 from shared.claims.schemas import ClaimRead
 from shared.evidence.schemas import EvidenceRead
+from shared.related.links import related_claims
+from shared.related.schemas import RelatedClaimRead, RelatedPage
 from shared.review.transitions import etag
 from shared.validation import MAX_ID
 from shared.verification.outbox import request_verification
@@ -92,3 +94,53 @@ async def claim(claim_id: RowId, session: SessionDep, principal: may(Action.read
 )
 async def verify_again(claim_id: RowId, session: SessionDep, principal: may(Action.verify)):
     return await request_verification(session, claim_id)
+
+
+@router.get(
+    "/{claim_id}/related",
+    response_model=RelatedPage,
+    summary="The same claim in other articles",
+    description=(
+        "Claims of other articles found to state the same thing (the same figures, dates, names and polarity, "
+        "in words at least FACTCHECK_RELATED_MIN_SIMILARITY alike), both those stored before this one and "
+        "after, with their articles, states and the verdicts people gave them. A claim is linked when its "
+        "verification task starts, so a claim just stored may not be linked yet. An integration key sees only "
+        "claims of the articles it sent."
+    ),
+    responses=error_responses(401, 403, 404, 422),
+)
+async def related(claim_id: RowId, session: SessionDep, principal: may(Action.read_own)):
+    await get_claim(session, claim_id, submitted_by=principal.only_own)  # 404 unless the caller may see it
+    rows = await related_claims(session, claim_id, submitted_by=principal.only_own)
+    return RelatedPage(
+        items=[
+            RelatedClaimRead.model_validate(
+                {
+                    "claim_id": r.claim.id,
+                    "text": r.claim.text,
+                    "state": r.claim.state,
+                    "article": {
+                        "id": r.article.id,
+                        "source": r.article.source,
+                        "title": r.article.title,
+                        "url": r.article.url,
+                        "published_at": r.article.published_at,
+                    },
+                    "similarity": r.similarity,
+                    "matched": r.matched,
+                    "earlier": r.earlier,
+                    "verdict": (
+                        {
+                            "state": r.verdict.state,
+                            "by": r.verdict.by,
+                            "rationale": r.verdict.rationale,
+                            "at": r.verdict.at,
+                        }
+                        if r.verdict
+                        else None
+                    ),
+                }
+            )
+            for r in rows
+        ]
+    )

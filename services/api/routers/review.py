@@ -175,10 +175,18 @@ async def work_queue(
     ] = None,
     min_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
     max_age_hours: Annotated[float | None, Query(ge=0, le=MAX_AGE_HOURS)] = None,
+    decided_elsewhere: Annotated[
+        bool | None,
+        Query(
+            description="true: only claims whose same claim in another article people have decided (the "
+            "suggestion offers that verdict, `suggested_from_claim_id` names it); false: only the others."
+        ),
+    ] = None,
     sort: Sort = Sort.score,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ):
     where = QueueFilter(
+        decided_elsewhere=decided_elsewhere,
         state=state,
         article_id=article_id,
         source=source,

@@ -12,6 +12,7 @@ from services.worker import resources
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.evidence.pipeline import gather_evidence
+from shared.evidence.reuse import reassess
 from shared.queue import VERIFY_ACTOR, VERIFY_QUEUE
 from shared.verification import runner
 
@@ -37,13 +38,18 @@ async def verify(task_id: int) -> None:
             task_id,
             lease=timedelta(seconds=settings.task_stuck_after_seconds),
             max_attempts=settings.task_max_retries + 1,
+            min_similarity=settings.related_min_similarity,
         )
     if started is None:
         log.info("task %s: finished, held by another run, or given up; nothing to do", task_id)
         return
     try:
         async with asyncio.timeout(settings.task_time_limit_seconds):
-            outcome = await gather_evidence(started.claim, res.providers, res.fetcher)
+            outcome = None
+            if started.reusable:  # the same claim was decided elsewhere: read its evidence again, fetch nothing
+                outcome = await asyncio.to_thread(reassess, started.claim, started.reusable, started.decided_claim_id)
+            if outcome is None or not outcome.findings:
+                outcome = await gather_evidence(started.claim, res.providers, res.fetcher)
         async with unit_of_work(res.sessions) as session:
             await runner.finish_task(session, task_id, started.claim.claim_id, outcome)
     except Exception as exc:

@@ -1,0 +1,170 @@
+"""Linking a claim to the claims of other articles that state the same thing, and reading the links back.
+
+``link_claim`` runs in the claim's verification task, before any evidence is gathered (so whatever path
+stored the claim, it is matched once it is committed, and two articles stored at the same moment still
+find each other: the task of the later commit sees the earlier one). It stores the claim's signature and
+keys, looks candidates up by key (at most PER_KEY claims a key, newest first: an index lookup whatever
+the size of the archive), compares each with ``matching.compare`` and links those at least as similar as
+the threshold. Idempotent: a task run twice links nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, false, func, select, text, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import BigInteger
+
+from shared.articles.models import Article
+from shared.claims.models import Claim
+from shared.related.matching import Signature, compare, match_keys, signature
+from shared.related.models import ClaimLink, ClaimMatchKey, ClaimSignature
+from shared.review.models import ClaimEvent
+
+PER_KEY = 100  # candidates read per key, newest first
+
+_CANDIDATES = text(
+    """
+    SELECT s.claim_id, s.signature
+    FROM (
+        SELECT DISTINCT hit.claim_id
+        FROM unnest(:keys) AS k(key)
+        CROSS JOIN LATERAL (
+            SELECT m.claim_id FROM claim_match_key m
+            WHERE m.key = k.key AND m.claim_id <> :claim_id
+            ORDER BY m.claim_id DESC LIMIT :per_key
+        ) AS hit
+    ) AS c
+    JOIN claim_signature s ON s.claim_id = c.claim_id
+    JOIN claim o ON o.id = c.claim_id
+    WHERE o.article_id <> :article_id
+    """
+).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
+
+
+async def link_claim(session: AsyncSession, claim_id: int, *, min_similarity: float) -> list[int]:
+    """Index the claim and link it to the same claims of other articles; the ids it is linked to."""
+    row = (
+        await session.execute(select(Claim.text, Claim.attribution, Claim.article_id).where(Claim.id == claim_id))
+    ).one_or_none()
+    if row is None:
+        return []
+    sig = signature(row.text, row.attribution)
+    await session.execute(
+        insert(ClaimSignature)
+        .values(claim_id=claim_id, signature=sig.to_json())
+        .on_conflict_do_update(index_elements=[ClaimSignature.claim_id], set_={"signature": sig.to_json()})
+    )
+    keys = sorted(set(match_keys(sig)))
+    if not keys:
+        return []
+    await session.execute(
+        insert(ClaimMatchKey).values([{"key": k, "claim_id": claim_id} for k in keys]).on_conflict_do_nothing()
+    )
+    found = await session.execute(
+        _CANDIDATES, {"keys": keys, "claim_id": claim_id, "article_id": row.article_id, "per_key": PER_KEY}
+    )
+    links = []
+    for other_id, data in found:
+        comparison = compare(sig, Signature.from_json(data))
+        if comparison.same(min_similarity):
+            later, earlier = max(claim_id, other_id), min(claim_id, other_id)
+            links.append(
+                {
+                    "claim_id": later,
+                    "earlier_claim_id": earlier,
+                    "similarity": comparison.similarity,
+                    "matched": comparison.matched,
+                }
+            )
+    if links:
+        await session.execute(insert(ClaimLink).values(links).on_conflict_do_nothing())
+    return sorted(link["claim_id"] if link["claim_id"] != claim_id else link["earlier_claim_id"] for link in links)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    state: str
+    by: str
+    rationale: str | None
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    claim: Claim
+    article: Article
+    similarity: float
+    matched: dict
+    earlier: bool  # the related claim was stored before this one
+    verdict: Verdict | None  # the last verdict people gave it, if it has one now
+
+
+def _linked(claim_id: int):
+    """(related claim id, similarity, matched, earlier) for every link of the claim, both ways."""
+    later = select(
+        ClaimLink.earlier_claim_id.label("other_id"), ClaimLink.similarity, ClaimLink.matched, true().label("earlier")
+    ).where(ClaimLink.claim_id == claim_id)
+    earlier = select(
+        ClaimLink.claim_id.label("other_id"), ClaimLink.similarity, ClaimLink.matched, false().label("earlier")
+    ).where(ClaimLink.earlier_claim_id == claim_id)
+    return union_all(later, earlier).subquery("linked")
+
+
+async def related_claims(
+    session: AsyncSession, claim_id: int, *, submitted_by: str | None = None, limit: int = 100
+) -> list[Related]:
+    """The claims linked to this one, most similar first, each with its article and its current verdict."""
+    linked = _linked(claim_id)
+    query = (
+        select(Claim, Article, linked.c.similarity, linked.c.matched, linked.c.earlier)
+        .join(Claim, Claim.id == linked.c.other_id)
+        .join(Article, Article.id == Claim.article_id)
+        .order_by(linked.c.similarity.desc(), Claim.id)
+        .limit(limit)
+    )
+    if submitted_by is not None:
+        query = query.where(Article.submitted_by == submitted_by)
+    rows = (await session.execute(query)).all()
+    verdicts = await _verdicts(session, [c.id for c, *_ in rows if c.state != "unverified"])
+    return [
+        Related(claim, article, similarity, matched, earlier, verdicts.get(claim.id))
+        for claim, article, similarity, matched, earlier in rows
+    ]
+
+
+async def _verdicts(session: AsyncSession, claim_ids: list[int]) -> dict[int, Verdict]:
+    """The transition that gave each claim its current state: who, why and when."""
+    if not claim_ids:
+        return {}
+    latest = (
+        select(func.max(ClaimEvent.id))
+        .where(ClaimEvent.claim_id.in_(claim_ids), ClaimEvent.kind == "transition")
+        .group_by(ClaimEvent.claim_id)
+    )
+    last = select(
+        ClaimEvent.claim_id, ClaimEvent.to_state, ClaimEvent.actor, ClaimEvent.rationale, ClaimEvent.created_at
+    ).where(ClaimEvent.id.in_(latest))
+    return {
+        row.claim_id: Verdict(row.to_state, row.actor, row.rationale, row.created_at)
+        for row in await session.execute(last)
+    }
+
+
+async def earlier_verdict(session: AsyncSession, claim_id: int) -> tuple[Related, Verdict] | None:
+    """The most recent verdict people gave a claim linked to this one, with that claim; None if none has one."""
+    decided = [
+        r for r in await related_claims(session, claim_id) if r.verdict is not None and r.claim.state != "unverified"
+    ]
+    if not decided:
+        return None
+    best = max(decided, key=lambda r: r.verdict.at)
+    return best, best.verdict
+
+
+async def linked_ids(session: AsyncSession, claim_id: int) -> list[int]:
+    linked = _linked(claim_id)
+    return list(await session.scalars(select(linked.c.other_id)))
