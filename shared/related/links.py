@@ -1,6 +1,6 @@
 """Linking a claim to the claims of other articles that state the same thing, and reading the links back.
 
-``link_claim`` runs in the claim's verification task, before any evidence is gathered (so whatever path
+``link_claims`` runs in the claim's verification task, before any evidence is gathered (so whatever path
 stored the claim, it is matched once it is committed, and two articles stored at the same moment still
 find each other: the task of the later commit sees the earlier one). It stores the claim's signature and
 keys, looks candidates up by key (at most PER_KEY claims a key, newest first: an index lookup whatever
@@ -10,8 +10,10 @@ the threshold. Idempotent: a task run twice links nothing twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, false, func, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, insert
@@ -24,65 +26,97 @@ from shared.related.matching import Signature, compare, match_keys, signature
 from shared.related.models import ClaimLink, ClaimMatchKey, ClaimSignature
 from shared.review.models import ClaimEvent
 
-PER_KEY = 100  # candidates read per key, newest first
+PER_KEY = 100  # claims read per key, newest first
+CANDIDATES = 10  # claims compared, those sharing most keys
 
+# For each claim, the claims sharing most keys with it, at most PER_KEY a key (newest first), of other
+# articles. A claim stating the same thing shares several keys; one sharing a single common key rarely does,
+# so only the CANDIDATES sharing most are compared. One statement for all the claims being linked.
 _CANDIDATES = text(
     """
-    SELECT s.claim_id, s.signature
+    SELECT c.owner, s.claim_id, s.signature
     FROM (
-        SELECT DISTINCT hit.claim_id
-        FROM unnest(:keys) AS k(key)
-        CROSS JOIN LATERAL (
-            SELECT m.claim_id FROM claim_match_key m
-            WHERE m.key = k.key AND m.claim_id <> :claim_id
-            ORDER BY m.claim_id DESC LIMIT :per_key
-        ) AS hit
+        SELECT owner, claim_id, row_number() OVER (PARTITION BY owner ORDER BY shared DESC, claim_id DESC) AS rank
+        FROM (
+            SELECT k.owner, hit.claim_id, count(*) AS shared
+            FROM unnest(:owners, :articles, :keys) AS k(owner, article_id, key)
+            CROSS JOIN LATERAL (
+                SELECT m.claim_id FROM claim_match_key m
+                WHERE m.key = k.key AND m.claim_id <> k.owner
+                ORDER BY m.claim_id DESC LIMIT :per_key
+            ) AS hit
+            JOIN claim o ON o.id = hit.claim_id AND o.article_id <> k.article_id
+            GROUP BY k.owner, hit.claim_id
+        ) AS counted
     ) AS c
     JOIN claim_signature s ON s.claim_id = c.claim_id
-    JOIN claim o ON o.id = c.claim_id
-    WHERE o.article_id <> :article_id
+    WHERE c.rank <= :candidates
     """
-).bindparams(bindparam("keys", type_=ARRAY(BigInteger)))
+).bindparams(
+    bindparam("owners", type_=ARRAY(BigInteger)),
+    bindparam("articles", type_=ARRAY(BigInteger)),
+    bindparam("keys", type_=ARRAY(BigInteger)),
+)
 
 
-async def link_claim(session: AsyncSession, claim_id: int, *, min_similarity: float) -> list[int]:
-    """Index the claim and link it to the same claims of other articles; the ids it is linked to."""
-    row = (
-        await session.execute(select(Claim.text, Claim.attribution, Claim.article_id).where(Claim.id == claim_id))
-    ).one_or_none()
-    if row is None:
-        return []
-    sig = signature(row.text, row.attribution)
+class Stored(Protocol):
+    """What matching needs of a stored claim (a Claim row has it)."""
+
+    id: int
+    text: str
+    attribution: str | None
+    article_id: int
+
+
+async def link_claims(
+    session: AsyncSession, claims: Sequence[Stored], *, min_similarity: float
+) -> dict[int, list[int]]:
+    """Index the claims and link each to the same claims of other articles: claim id -> the ids linked.
+
+    Four statements whatever the number of claims (an article's claims are linked together).
+    """
+    signatures = {claim.id: signature(claim.text, claim.attribution) for claim in claims}
+    if not signatures:
+        return {}
+    # Many rows as one executemany each: compiled once per process, sent in one round trip.
     await session.execute(
-        insert(ClaimSignature)
-        .values(claim_id=claim_id, signature=sig.to_json())
-        .on_conflict_do_update(index_elements=[ClaimSignature.claim_id], set_={"signature": sig.to_json()})
+        insert(ClaimSignature).on_conflict_do_update(
+            index_elements=[ClaimSignature.claim_id], set_={"signature": insert(ClaimSignature).excluded.signature}
+        ),
+        [{"claim_id": claim_id, "signature": sig.to_json()} for claim_id, sig in signatures.items()],
     )
-    keys = sorted(set(match_keys(sig)))
+    owners, articles, keys = [], [], []
+    for claim in claims:
+        for key in sorted(set(match_keys(signatures[claim.id]))):
+            owners.append(claim.id)
+            articles.append(claim.article_id)
+            keys.append(key)
+    linked: dict[int, list[int]] = {claim.id: [] for claim in claims}
     if not keys:
-        return []
+        return linked
     await session.execute(
-        insert(ClaimMatchKey).values([{"key": k, "claim_id": claim_id} for k in keys]).on_conflict_do_nothing()
+        insert(ClaimMatchKey).on_conflict_do_nothing(),
+        [{"key": key, "claim_id": owner} for owner, key in zip(owners, keys, strict=True)],
     )
     found = await session.execute(
-        _CANDIDATES, {"keys": keys, "claim_id": claim_id, "article_id": row.article_id, "per_key": PER_KEY}
+        _CANDIDATES,
+        {"owners": owners, "articles": articles, "keys": keys, "per_key": PER_KEY, "candidates": CANDIDATES},
     )
-    links = []
-    for other_id, data in found:
-        comparison = compare(sig, Signature.from_json(data))
+    links = {}
+    for owner, other_id, data in found:
+        comparison = compare(signatures[owner], Signature.from_json(data))
         if comparison.same(min_similarity):
-            later, earlier = max(claim_id, other_id), min(claim_id, other_id)
-            links.append(
-                {
-                    "claim_id": later,
-                    "earlier_claim_id": earlier,
-                    "similarity": comparison.similarity,
-                    "matched": comparison.matched,
-                }
-            )
+            linked[owner].append(other_id)
+            pair = (max(owner, other_id), min(owner, other_id))
+            links[pair] = {
+                "claim_id": pair[0],
+                "earlier_claim_id": pair[1],
+                "similarity": comparison.similarity,
+                "matched": comparison.matched,
+            }
     if links:
-        await session.execute(insert(ClaimLink).values(links).on_conflict_do_nothing())
-    return sorted(link["claim_id"] if link["claim_id"] != claim_id else link["earlier_claim_id"] for link in links)
+        await session.execute(insert(ClaimLink).on_conflict_do_nothing(), list(links.values()))
+    return {claim_id: sorted(ids) for claim_id, ids in linked.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from shared.claims.models import Claim
 from shared.evidence.models import Evidence
 from shared.evidence.pipeline import Outcome
 from shared.evidence.providers.base import ClaimContext, Problem
-from shared.related.links import link_claim
+from shared.related.links import link_claims
 from shared.verification.models import TaskStatus, VerificationTask
 from shared.verification.suggestion import refresh_suggestions
 
@@ -81,7 +81,7 @@ async def start_task(
         article_links=article.links,
         article_body=article.body,
     )
-    if await link_claim(session, claim.id, min_similarity=min_similarity):
+    if (await link_claims(session, [claim], min_similarity=min_similarity))[claim.id]:
         await refresh_suggestions(session, [claim.id])
         await session.refresh(claim)
     decided = claim.suggested_from_claim_id

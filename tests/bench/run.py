@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pysbd
+from sqlalchemy import make_url, text
 
 from shared import embedded
 from shared.auth.keys import create_key
@@ -30,6 +31,8 @@ from shared.config import Settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.schema import upgrade
 from tests.bench import article
+from tests.bench.related import main as bench_related
+from tests.bench.related import stored_claims
 from tests.bench.verification import bench_verification
 from tests.conftest import _fresh_database
 from tests.support.services import ROOT
@@ -150,6 +153,20 @@ def ingest(settings: Settings, title: str, body: str, args) -> dict:
         api.wait(20)
 
 
+def _database(server_url: str, name: str) -> str:
+    """The database `name` on the server, created if missing, kept otherwise (the large archive takes minutes)."""
+
+    async def create() -> None:
+        engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await engine.dispose()
+
+    asyncio.run(create())
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20)
@@ -160,7 +177,9 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=5, help="sources each claim cites")
     parser.add_argument("--verify-articles", type=int, default=20, help="articles whose claims are verified")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (tasks at once)")
-    parser.add_argument("--skip", choices=["ingest", "verify"], action="append", default=[])
+    parser.add_argument("--related-claims", type=int, default=1_000_000, help="claims stored for the related bench")
+    parser.add_argument("--related-articles", type=int, default=100, help="new articles matched against them")
+    parser.add_argument("--skip", choices=["ingest", "verify", "related"], action="append", default=[])
     args = parser.parse_args()
     title, body = article.TITLE, article.BODY
     if args.article:
@@ -183,6 +202,13 @@ def main() -> None:
                 latency=args.latency, sources=args.sources, articles=args.verify_articles, threads=args.threads,
                 log_dir=ROOT / ".data" / "bench" / "logs",
             )  # fmt: skip
+        if "related" not in args.skip:
+            large_url = _database(server_url, "factcheck_bench_large")
+            upgrade(large_url)
+            if stored_claims(large_url) < args.related_claims:
+                large_url = _fresh_database(server_url, "factcheck_bench_large")
+                upgrade(large_url)
+            related = bench_related(large_url, args.related_claims, args.related_articles, 200, progress)
 
     print(f"article: {len(body)} characters; {os.cpu_count()} cores")
     print(f"extractor alone:  {sentences_per_s:,.0f} sentences/s on one core (split, scored by the model, claims "
@@ -201,6 +227,15 @@ def main() -> None:
               f"{args.sources} sources), {v['claims_per_s'] / v['sequential_per_s']:,.1f}x one-after-another "
               f"({v['sequential_per_s']:,.2f} claims/s); {v['claims']} claims, {v['failed']} failed; "
               f"1 worker process, {args.threads} threads")  # fmt: skip
+    if "related" not in args.skip:
+        m, r = related["match_ms"], related["related_ms"]
+        print(f"related claims:   with {related['claims']:,} claims stored, matching an article's 10 claims "
+              f"{m['median']:.1f} ms median, p95 {m['p95']:.1f} ms ({m['n']} articles; "
+              f"{related['reworded_linked']:.0%} of the reworded claims linked); "
+              f"GET related {r['median']:.1f} ms median, p95 {r['p95']:.1f} ms "
+              f"({r['n']} lookups)")  # fmt: skip
+        for name, plan in related["plans"].items():
+            print(f"\nplan of the {name} lookup:\n{plan}")
 
 
 if __name__ == "__main__":
