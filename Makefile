@@ -53,7 +53,7 @@ eval-claims: $(STAMP) ## Precision, recall and F1 of the model per split, beside
 eval-related: $(STAMP) ## Precision and recall of "the same claim" on data/related, the threshold, the errors
 	$(BIN)/python -m shared.related.evaluate
 
-bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest throughput and latency, and verification
+bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest, verification, related claims at a million claims
 	$(BIN)/python -m tests.bench.run
 
 lint: $(STAMP) ## Check style and common mistakes

@@ -31,24 +31,26 @@ CANDIDATES = 10  # claims compared, those sharing most keys
 
 # For each claim, the claims sharing most keys with it, at most PER_KEY a key (newest first), of other
 # articles. A claim stating the same thing shares several keys; one sharing a single common key rarely does,
-# so only the CANDIDATES sharing most are compared. One statement for all the claims being linked.
+# so only the CANDIDATES sharing most are compared (the article is checked on those alone: a claim of the
+# same article takes one of the places). One statement for all the claims being linked.
 _CANDIDATES = text(
     """
     SELECT c.owner, s.claim_id, s.signature
     FROM (
-        SELECT owner, claim_id, row_number() OVER (PARTITION BY owner ORDER BY shared DESC, claim_id DESC) AS rank
+        SELECT owner, article_id, claim_id,
+               row_number() OVER (PARTITION BY owner ORDER BY shared DESC, claim_id DESC) AS rank
         FROM (
-            SELECT k.owner, hit.claim_id, count(*) AS shared
+            SELECT k.owner, k.article_id, hit.claim_id, count(*) AS shared
             FROM unnest(:owners, :articles, :keys) AS k(owner, article_id, key)
             CROSS JOIN LATERAL (
                 SELECT m.claim_id FROM claim_match_key m
                 WHERE m.key = k.key AND m.claim_id <> k.owner
                 ORDER BY m.claim_id DESC LIMIT :per_key
             ) AS hit
-            JOIN claim o ON o.id = hit.claim_id AND o.article_id <> k.article_id
-            GROUP BY k.owner, hit.claim_id
+            GROUP BY k.owner, k.article_id, hit.claim_id
         ) AS counted
     ) AS c
+    JOIN claim o ON o.id = c.claim_id AND o.article_id <> c.article_id
     JOIN claim_signature s ON s.claim_id = c.claim_id
     WHERE c.rank <= :candidates
     """

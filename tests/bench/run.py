@@ -1,5 +1,5 @@
-"""`make bench`: the claim extractor alone, ingest through the HTTP API under concurrent load, and
-verification throughput against slow sources.
+"""`make bench`: the claim extractor alone, ingest through the HTTP API under concurrent load,
+verification throughput against slow sources, and related claims with a million stored (tests/bench/related.py).
 
 Ingest: the API runs in its own process (as `make run` runs it) against a database of the benchmark's
 own; the load comes from this process, and no relay or worker runs meanwhile. Verification: one worker
