@@ -192,9 +192,7 @@ async def _verdicts(session: AsyncSession, claim_ids: list[int]) -> dict[int, Ve
 
 async def earlier_verdict(session: AsyncSession, claim_id: int) -> tuple[Related, Verdict] | None:
     """The most recent verdict people gave a claim linked to this one, with that claim; None if none has one."""
-    decided = [
-        r for r in await related_claims(session, claim_id) if r.verdict is not None and r.claim.state != "unverified"
-    ]
+    decided = [r for r in await related_claims(session, claim_id) if r.verdict is not None]
     if not decided:
         return None
     best = max(decided, key=lambda r: r.verdict.at)

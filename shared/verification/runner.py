@@ -81,10 +81,9 @@ async def start_task(
         article_links=article.links,
         article_body=article.body,
     )
-    if (await link_claims(session, [claim], min_similarity=min_similarity))[claim.id]:
-        await refresh_suggestions(session, [claim.id])
-        await session.refresh(claim)
     decided = claim.suggested_from_claim_id
+    if (await link_claims(session, [claim], min_similarity=min_similarity))[claim.id]:
+        decided = (await refresh_suggestions(session, [claim.id]))[claim.id]
     if decided is None:
         return Started(context, attempt)
     reusable = await session.scalars(select(Evidence).where(Evidence.claim_id == decided).order_by(Evidence.id))

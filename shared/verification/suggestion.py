@@ -18,7 +18,9 @@ from shared.evidence.verdict import suggest
 from shared.related.links import Related, Verdict, earlier_verdict
 
 
-async def refresh_suggestions(session: AsyncSession, claim_ids: Iterable[int]) -> None:
+async def refresh_suggestions(session: AsyncSession, claim_ids: Iterable[int]) -> dict[int, int | None]:
+    """Each claim's suggestion worked out again; claim id -> the claim whose verdict it offers (None: evidence)."""
+    offered_from: dict[int, int | None] = {}
     for claim_id in claim_ids:
         found = await earlier_verdict(session, claim_id)
         if found is not None:
@@ -38,6 +40,8 @@ async def refresh_suggestions(session: AsyncSession, claim_ids: Iterable[int]) -
                 "suggested_from_claim_id": None,
             }
         await session.execute(update(Claim).where(Claim.id == claim_id).values(**values))
+        offered_from[claim_id] = values["suggested_from_claim_id"]
+    return offered_from
 
 
 def offered(related: Related, verdict: Verdict) -> str:

@@ -11,20 +11,22 @@ REPORT = b"""<html><head><title>Troops abroad</title></head><body><article><h1>T
 and are training near the border.</p></article></body></html>"""
 
 
+async def post_and_verify(client, db, procs, body: str, source: str, link: str) -> dict:
+    """Post a one-claim article citing `link` and wait for every task to be done; the claim."""
+    data = {"title": "Troops", "body": body, "source": source, "links": [link]}
+    claim = (await client.post("/v1/articles", json=data)).json()["claims"][0]
+    tasks = await all_tasks_finished(db)
+    assert {t.status for t in tasks} == {"done"}, [p.log()[-2000:] for p in procs]
+    return claim
+
+
 async def test_the_second_article_reuses_the_decided_claim_and_fetches_nothing(client, db, settings, web, log_dir):
     web.route("/report", REPORT)
     env = service_env(settings, FACTCHECK_FETCH_ALLOW_HOSTS="127.0.0.1")
     first_body = "More than 10,000 North Korean soldiers have been sent to Russia, South Korea's spy agency said.\n"
     second_body = "Over ten thousand troops from North Korea have been deployed to Russia, according to Seoul.\n"
     with running("relay", "worker", env=env, log_dir=log_dir) as procs:
-        first = (
-            await client.post(
-                "/v1/articles",
-                json={"title": "Troops", "body": first_body, "source": "wire-a", "links": [web.url("/report")]},
-            )
-        ).json()["claims"][0]
-        tasks = await all_tasks_finished(db)
-        assert {t.status for t in tasks} == {"done"}, [p.log()[-2000:] for p in procs]
+        first = await post_and_verify(client, db, procs, first_body, "wire-a", web.url("/report"))
         fetched = len(web.requests)
         assert fetched >= 1
         evidence = (await client.get(f"/v1/claims/{first['id']}")).json()["evidence"]
@@ -41,14 +43,7 @@ async def test_the_second_article_reuses_the_decided_claim_and_fetches_nothing(c
         )
         assert moved.status_code == 200, moved.text
 
-        second = (
-            await client.post(
-                "/v1/articles",
-                json={"title": "Troops", "body": second_body, "source": "wire-b", "links": [web.url("/report")]},
-            )
-        ).json()["claims"][0]
-        tasks = await all_tasks_finished(db)
-        assert {t.status for t in tasks} == {"done"}, [p.log()[-2000:] for p in procs]
+        second = await post_and_verify(client, db, procs, second_body, "wire-b", web.url("/report"))
 
     assert len(web.requests) == fetched  # the report was not fetched again
     claim = (await client.get(f"/v1/claims/{second['id']}")).json()
