@@ -41,6 +41,9 @@ def create_engine(database_url: str, **kwargs) -> AsyncEngine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
+    # No JIT compilation: every statement here is short, and PostgreSQL's cost estimates for array arguments
+    # (unnest) can pass its JIT threshold, where compiling takes longer (15 ms and more) than the query itself.
+    kwargs.setdefault("connect_args", {"server_settings": {"jit": "off"}})
     return create_async_engine(async_url(database_url), **kwargs)
 
 

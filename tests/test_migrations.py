@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from shared.db import create_engine
 from shared.models import Base
+from shared.related.matching import match_keys, signature
 from shared.schema import downgrade, upgrade
 from tests.conftest import _fresh_database
 
@@ -47,3 +49,42 @@ def test_up_down_up_and_no_drift(servers):
     assert tables(url) == {"alembic_version"}
     upgrade(url)
     assert "claim" in tables(url)
+
+
+def test_stored_claims_get_their_keys_anew(servers):
+    """0005 recomputes every stored claim's candidate keys from its signature: none is left unfindable."""
+    server_url, _ = servers
+    url = _fresh_database(server_url, "factcheck_migrations")
+    upgrade(url, "0004")
+    claim = "More than 10,000 North Korean soldiers are in Russia, Seoul said."
+
+    async def store_and_read(stage: str) -> list[int]:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            if stage == "store":
+                await conn.execute(
+                    text(
+                        "INSERT INTO article (id, source, external_id, content_hash, title, body, language) "
+                        "VALUES (1, 's', 'e', :h, 't', 'b', 'en')"
+                    ),
+                    {"h": "0" * 64},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, "
+                        "quantities, fingerprint) VALUES (1, 1, :t, 0, 10, 0.9, '[]', '[]', :f)"
+                    ),
+                    {"t": claim, "f": "0" * 64},
+                )
+                await conn.execute(
+                    text("INSERT INTO claim_signature (claim_id, signature) VALUES (1, CAST(:s AS jsonb))"),
+                    {"s": json.dumps(signature(claim).to_json())},
+                )
+                await conn.execute(text("INSERT INTO claim_match_key (key, claim_id) VALUES (42, 1)"))  # an old key
+            keys = list(await conn.scalars(text("SELECT key FROM claim_match_key WHERE claim_id = 1 ORDER BY key")))
+        await engine.dispose()
+        return keys
+
+    assert asyncio.run(store_and_read("store")) == [42]
+    upgrade(url)
+    assert asyncio.run(store_and_read("read")) == match_keys(signature(claim))

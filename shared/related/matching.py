@@ -8,21 +8,23 @@ too, but not "100,000 North Korean soldiers ...", nor "... are not in Russia". S
   who relays a statement does not change what is checked), lightly stemmed;
 - its **figures**: each value with how it is hedged and what it measures, read by the extractor
   ("ten thousand" and "10,000" are one value; "more than" and "over" one bound);
-- its **dates**, its **names**, whether it is **negated**, and which way it says something **moved**.
+- its **dates**, its **names** (and its first word, capitalised by its place, which may be one:
+  "Canada will impose ..."), whether it is **negated**, and which way it says something **moved**.
 
 Figures, dates, negation and direction decide: where they disagree the claims differ, however many
 words they share. Where they agree, the similarity is rapidfuzz's token-set ratio of the two claims'
 terms and names, 0..1.
 
 Candidates are found through **keys**, not by comparing with every stored claim: a MinHash of the
-terms in bands of two (locality-sensitive hashing: claims sharing much of their wording share a key
-with high probability), each key salted with the claim's figures, so that claims with other figures
-never meet and a common word pair is rare once a figure is part of it. Keys are 64-bit integers in a
-plain b-tree table: an index lookup on any PostgreSQL, no extension needed.
+terms in bands (locality-sensitive hashing: claims sharing much of their wording share a key with high
+probability), each key salted with the claim's figures, so that claims with other figures never meet
+and a common word is rare once a figure is part of it (a band is one word with figures, two without).
+Keys are 64-bit integers in a plain b-tree table: an index lookup on any PostgreSQL, no extension needed.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -98,6 +100,13 @@ _NAME_FILLERS = frozenset(["of", "the", "and", "for"])
 _DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _DATE_PART = re.compile(r"\d+|[A-Za-z]+")
 _WORD = re.compile(r"[A-Za-z]+")
+# Closed-class words that open sentences and are not stopwords of the evidence search.
+_OPENERS = frozenset([
+    "since", "without", "across", "among", "despite", "throughout", "within", "toward", "towards", "amid", "upon",
+    "last", "next", "yesterday", "today", "tonight", "tomorrow", "earlier", "later", "still", "even", "already",
+    "meanwhile", "however", "instead", "although", "though", "unless", "whether", "every", "several",
+])  # fmt: skip
+_LEAD = re.compile(r"[\"“']?([A-Z][a-z]+)\b(?!['’]s\b)")
 # Measures whose difference makes two figures different even when the values agree ("12 percent", "12 km").
 _MEASURES = frozenset([
     "percent", "percentage points", "km", "m", "cm", "mm", "kg", "miles", "tonnes", "tons", "lb", "litres",
@@ -127,6 +136,9 @@ class Signature:
     numbers: tuple[str, ...]  # digits read as neither figure nor date ("191.5p", "2:00:35"), as written
     negated: bool
     directions: tuple[str, ...]  # "up", "down", "same", "yes", "no"
+    # The claim's first word when it is capitalised and no stopword: "Canada" in "Canada will impose ...",
+    # as a term ("canada"). Perhaps a name (capitalised by its place alone, so not among the names).
+    lead: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -137,6 +149,7 @@ class Signature:
             "numbers": list(self.numbers),
             "negated": self.negated,
             "directions": list(self.directions),
+            "lead": self.lead,
         }
 
     @classmethod
@@ -149,6 +162,7 @@ class Signature:
             tuple(data["numbers"]),
             bool(data["negated"]),
             tuple(data["directions"]),
+            data.get("lead"),  # signatures stored before it was read have none
         )
 
 
@@ -156,7 +170,7 @@ class Signature:
 class Comparison:
     similarity: float  # 0..1; 0 when something decisive differs
     differs: str | None  # what tells them apart, in words, when something decisive does
-    matched: dict  # what they share: figures, dates, names, terms
+    matched: dict  # what they share: figures, dates, names, terms (empty when something decisive differs)
 
     def same(self, threshold: float) -> bool:
         return self.differs is None and self.similarity >= threshold
@@ -178,7 +192,9 @@ def signature(text: str, attribution: str | None = None) -> Signature:
     names = set()
     for name in named_entities(core, lambda _: False):
         kept = [w.lower() for w in _WORD.findall(name) if w.lower() not in source]
-        if kept:
+        while kept and kept[0] in _OPENERS:  # "Since January" opens the sentence; it names nothing
+            kept.pop(0)
+        if kept and not all(_MONTH_WORDS.fullmatch(w.capitalize()) or w in _WEEKDAYS for w in kept):
             names.add(" ".join(kept))
     stems = _name_stems(names)
     terms = {t for t in terms_of(core) if not t[0].isdigit() and t not in _NOISE and t[:4] not in stems}
@@ -190,7 +206,18 @@ def signature(text: str, attribution: str | None = None) -> Signature:
         numbers=_loose_numbers(core, [(q.start, q.end) for q in quantities] + dates),
         negated=bool(_NEGATION.search(core)),
         directions=tuple(sorted({_DIRECTION[w] for w in words if w in _DIRECTION})),
+        lead=_lead(core, names, quantities),
     )
+
+
+def _lead(core: str, names: set[str], quantities: list[Quantity]) -> str | None:
+    first = _LEAD.match(core)
+    if first is None or any(first.group(1).lower() in name.split() for name in names):
+        return None  # not capitalised, or part of a name already read
+    if any(q.start < first.end() for q in quantities) or first.group(1).lower() in _OPENERS:
+        return None  # a figure ("Fourteen people ..."), or a word that opens sentences ("Since January, ...")
+    terms = [t for t in terms_of(first.group(1)) if t not in _NOISE]
+    return terms[0] if len(terms) == 1 else None
 
 
 def _figure(text: str, q: Quantity) -> Figure:
@@ -239,34 +266,39 @@ def _when(core: str, dates: list[tuple[int, int]], words: list[str]) -> set[str]
 
 
 def match_keys(sig: Signature) -> list[int]:
-    """The claim's candidate keys: signed 64-bit integers, the same in every process."""
+    """The claim's candidate keys, distinct: signed 64-bit integers, the same in every process.
+
+    A key is what a band's minimum hashes picked, not which band picked it: two bands that pick the same
+    words give one key (a figure claim of eight terms has about eight keys, not sixteen), and two claims
+    still meet wherever any band of theirs picks the same words.
+    """
     words = [*sig.terms, *sorted(_name_stems(sig.names))]
     if len(words) < 2:
         return []  # too little wording to say anything is the same claim
     bases = [int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "big") for w in words]
     # With figures in the salt one word a key is selective enough; without, a key takes two.
     width = 1 if sig.figures else ROWS
-    minima = [min((a * x + b) % _PRIME for x in bases) for a, b in _PERMUTATIONS[: BANDS * width]]
+    # Each permutation's minimum, as the word it picks (the hash identifies the word).
+    ranked = [min(((a * x + b) % _PRIME, x) for x in bases)[1] for a, b in _PERMUTATIONS[: BANDS * width]]
     salt = ",".join(f"{f.value:g}" for f in sig.figures)
-    keys = []
-    for band in range(BANDS):
-        rows = minima[band * width : (band + 1) * width]
-        digest = hashlib.blake2b(f"{band}|{salt}|{rows}".encode(), digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))
-    return keys
+    bands = {tuple(sorted(ranked[band * width : (band + 1) * width])) for band in range(BANDS)}
+    return sorted(
+        int.from_bytes(hashlib.blake2b(f"{salt}|{band}".encode(), digest_size=8).digest(), "big", signed=True)
+        for band in bands
+    )
 
 
 def compare(a: Signature, b: Signature) -> Comparison:
     """How alike two claims are, and what differs when something decisive does."""
     differs = _decisive_difference(a, b)
+    if differs:
+        return Comparison(0.0, differs, {})
     shared = {
         "figures": [f.shown for f in a.figures],
         "dates": sorted(set(a.dates) & set(b.dates)),
         "names": sorted(set(a.names) & set(b.names)),
         "terms": sorted(set(a.terms) & set(b.terms)),
     }
-    if differs:
-        return Comparison(0.0, differs, shared)
     left = " ".join([*a.terms, *sorted(_name_stems(a.names))])
     right = " ".join([*b.terms, *sorted(_name_stems(b.names))])
     similarity = round(fuzz.token_set_ratio(left, right) / 100, 3) if left and right else 0.0
@@ -286,6 +318,10 @@ def _decisive_difference(a: Signature, b: Signature) -> str | None:
     if a.numbers and b.numbers and a.numbers != b.numbers:
         return f"numbers: {', '.join(a.numbers)} against {', '.join(b.numbers)}"
     only_a, only_b = _unmatched(a.names, b.names), _unmatched(b.names, a.names)
+    # A leading word counts as a name where the other claim has it nowhere: "Germany received ..." and
+    # "France received ..." differ; "Officials said ..." and "... officials said" do not.
+    only_a += _unmatched_lead(a, b)
+    only_b += _unmatched_lead(b, a)
     if only_a and only_b:
         return f"names: {', '.join(sorted(only_a))} against {', '.join(sorted(only_b))}"
     if a.negated != b.negated:
@@ -297,12 +333,24 @@ def _decisive_difference(a: Signature, b: Signature) -> str | None:
     return None
 
 
+def _unmatched_lead(sig: Signature, other: Signature) -> tuple[str, ...]:
+    if (
+        sig.lead is None
+        or sig.lead in other.terms
+        or sig.lead[:4] in _name_stems(other.names)
+        or sig.lead == other.lead
+    ):
+        return ()
+    return (sig.lead,)
+
+
 def _name_stems(names: tuple[str, ...] | set[str]) -> set[str]:
     """Name words by their first four letters: "Britain" and "British", "Iran" and "Iranian" are one."""
     return {w[:4] for name in names for w in name.split()}
 
 
-def _unmatched(names: tuple[str, ...], others: tuple[str, ...]) -> list[str]:
+@functools.lru_cache(maxsize=4096)  # a claim's names meet each candidate's: the same pairs come back
+def _unmatched(names: tuple[str, ...], others: tuple[str, ...]) -> tuple[str, ...]:
     """The name words of one claim the other does not name: not as a word, nor through an acronym ("EU")."""
     stems = _name_stems(others)
     acronyms = {_initials(n) for n in others}
@@ -311,7 +359,7 @@ def _unmatched(names: tuple[str, ...], others: tuple[str, ...]) -> list[str]:
         if _initials(name) in acronyms or name in acronyms:
             continue
         missing += [w for w in name.split() if w[:4] not in stems and w not in _NAME_FILLERS]
-    return missing
+    return tuple(missing)
 
 
 def _initials(name: str) -> str:

@@ -9,7 +9,8 @@ twenty linked to an earlier one. Then:
 
 - matching: articles of 10 new claims, half of them rewordings of stored claims, are stored and their
   claims linked together (``link_claims``), one transaction per article: the time per article;
-- related: ``related_claims`` for stored claims that have links: the time per lookup;
+- related: ``GET /v1/claims/{id}/related`` through the API, one request at a time, for stored claims that
+  have links: the time per lookup;
 
 each as median and p95, with the query plans of the candidate and related lookups.
 """
@@ -27,11 +28,12 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 import asyncpg
+import httpx
 from sqlalchemy import BigInteger, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.db import create_engine, session_factory, unit_of_work
-from shared.related.links import _CANDIDATES, CANDIDATES, PER_KEY, link_claims, related_claims
+from shared.related.links import _CANDIDATES, candidate_lookup, link_claims
 from shared.related.matching import match_keys, signature
 
 ARTICLES_PER_BATCH = 1_000
@@ -101,7 +103,7 @@ def _zipf(n: int) -> list[float]:
 
 def _signed(text_: str) -> tuple[str, str, list[int]]:
     sig = signature(text_)
-    return text_, json.dumps(sig.to_json()), sorted(set(match_keys(sig)))
+    return text_, json.dumps(sig.to_json()), match_keys(sig)
 
 
 async def seed(database_url: str, claims: int, progress) -> None:
@@ -169,7 +171,9 @@ def _stored_texts(wording_seed: int, count: int) -> Iterator[str]:
         yield wording.claim()
 
 
-async def bench_related(database_url: str, claims: int, articles: int, lookups: int, progress) -> dict:
+async def bench_related(
+    database_url: str, claims: int, articles: int, lookups: int, progress, base_url: str, key: str
+) -> dict:
     await seed(database_url, claims, progress)
     engine = create_engine(database_url)
     sessions = session_factory(engine)
@@ -207,14 +211,17 @@ async def bench_related(database_url: str, claims: int, articles: int, lookups: 
             targets = list(
                 await session.scalars(text(f"SELECT claim_id FROM claim_link ORDER BY random() LIMIT {lookups}"))
             )
+        # One request at a time, through the API as a fact-checker's page calls it: the latency of one lookup.
+        async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {key}"}) as client:
             for n, claim_id in enumerate(targets):
                 started = time.perf_counter()
-                found = await related_claims(session, claim_id)
+                answer = await client.get(f"/v1/claims/{claim_id}/related")
                 per_lookup.append(time.perf_counter() - started)
-                assert found, claim_id
+                assert answer.status_code == 200 and answer.json()["items"], (claim_id, answer.text[:200])
                 progress("related  ", n + 1, len(targets))
-            print(file=sys.stderr)
-            plans = await _plans(session, new[0].id, targets[0])
+        print(file=sys.stderr)
+        async with sessions() as session:
+            plans = await _plans(session, new, targets[0])
     finally:
         await engine.dispose()
     return {
@@ -226,18 +233,13 @@ async def bench_related(database_url: str, claims: int, articles: int, lookups: 
     }
 
 
-async def _plans(session, claim_id: int, linked_claim_id: int) -> dict[str, str]:
-    row = (await session.execute(text("SELECT text, article_id FROM claim WHERE id = :i"), {"i": claim_id})).one()
-    keys = sorted(set(match_keys(signature(row.text))))
-    owners, articles = [claim_id] * len(keys), [row.article_id] * len(keys)
-    # The statement link_claims runs, for one claim.
+async def _plans(session, claims: list[NewClaim], linked_claim_id: int) -> dict[str, str]:
+    # The statement link_claims runs, for the last article's claims.
+    lookup = candidate_lookup(claims, {claim.id: signature(claim.text) for claim in claims})
     candidates = text("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + _CANDIDATES.text).bindparams(
-        *(bindparam(name, type_=ARRAY(BigInteger)) for name in ("owners", "articles", "keys"))
+        *(bindparam(name, type_=ARRAY(BigInteger)) for name in ("claim_ids", "article_ids", "owners", "keys"))
     )
-    explained = await session.execute(
-        candidates,
-        {"owners": owners, "articles": articles, "keys": keys, "per_key": PER_KEY, "candidates": CANDIDATES},
-    )
+    explained = await session.execute(candidates, lookup)
     related_plan = await session.execute(
         text(
             "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
@@ -270,5 +272,5 @@ def stored_claims(database_url: str) -> int:
     return asyncio.run(count())
 
 
-def main(database_url: str, claims: int, articles: int, lookups: int, progress) -> dict:
-    return asyncio.run(bench_related(database_url, claims, articles, lookups, progress))
+def main(database_url: str, claims: int, articles: int, lookups: int, progress, base_url: str, key: str) -> dict:
+    return asyncio.run(bench_related(database_url, claims, articles, lookups, progress, base_url, key))

@@ -16,7 +16,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -126,31 +127,38 @@ def wait_for(url: str, proc: subprocess.Popen) -> None:
     raise SystemExit("the API did not become ready")
 
 
-async def _integration_key(database_url: str) -> str:
+async def _key(database_url: str, role: Role) -> str:
     engine = create_engine(database_url)
     try:
         async with unit_of_work(session_factory(engine)) as session:
-            return (await create_key(session, "bench", Role.integration))[1]
+            return (await create_key(session, f"bench {role.value} {time.time_ns()}", role))[1]
     finally:
         await engine.dispose()
 
 
-def ingest(settings: Settings, title: str, body: str, args) -> dict:
+@contextmanager
+def api(database_url: str, redis_url: str, workers: int = 1) -> Iterator[str]:
+    """The API on a free port of loopback, as `make run` starts it: its base URL."""
     port = embedded.free_port()
-    env = os.environ | {"FACTCHECK_DATABASE_URL": settings.database_url, "FACTCHECK_REDIS_URL": settings.redis_url}
-    api = subprocess.Popen(
+    env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
+    proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--port", str(port),
-         "--workers", str(args.api_workers), "--no-access-log", "--log-level", "warning"],
+         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
         base_url = f"http://127.0.0.1:{port}"
-        wait_for(base_url, api)
-        key = asyncio.run(_integration_key(settings.database_url))
-        return asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
+        wait_for(base_url, proc)
+        yield base_url
     finally:
-        api.terminate()
-        api.wait(20)
+        proc.terminate()
+        proc.wait(20)
+
+
+def ingest(settings: Settings, title: str, body: str, args) -> dict:
+    with api(settings.database_url, settings.redis_url, args.api_workers) as base_url:
+        key = asyncio.run(_key(settings.database_url, Role.integration))
+        return asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
 
 
 def _database(server_url: str, name: str) -> str:
@@ -208,7 +216,11 @@ def main() -> None:
             if stored_claims(large_url) < args.related_claims:
                 large_url = _fresh_database(server_url, "factcheck_bench_large")
                 upgrade(large_url)
-            related = bench_related(large_url, args.related_claims, args.related_articles, 200, progress)
+            with api(large_url, redis_url) as base_url:
+                key = asyncio.run(_key(large_url, Role.reviewer))
+                related = bench_related(
+                    large_url, args.related_claims, args.related_articles, 200, progress, base_url, key
+                )
 
     print(f"article: {len(body)} characters; {os.cpu_count()} cores")
     print(f"extractor alone:  {sentences_per_s:,.0f} sentences/s on one core (split, scored by the model, claims "
@@ -232,7 +244,7 @@ def main() -> None:
         print(f"related claims:   with {related['claims']:,} claims stored, matching an article's 10 claims "
               f"{m['median']:.1f} ms median, p95 {m['p95']:.1f} ms ({m['n']} articles; "
               f"{related['reworded_linked']:.0%} of the reworded claims linked); "
-              f"GET related {r['median']:.1f} ms median, p95 {r['p95']:.1f} ms "
+              f"GET /v1/claims/{{id}}/related over HTTP {r['median']:.1f} ms median, p95 {r['p95']:.1f} ms "
               f"({r['n']} lookups)")  # fmt: skip
         for name, plan in related["plans"].items():
             print(f"\nplan of the {name} lookup:\n{plan}")
