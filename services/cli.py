@@ -2,6 +2,9 @@
 
 factcheck run       embedded servers if none are configured, migrations, then API + worker + relay
 factcheck migrate   apply the migrations (to the embedded database if none is configured)
+factcheck keys ...  make, list and revoke API keys
+factcheck integrations ...  make, list, rotate and disable integrations (signed webhooks)
+factcheck import FILE       load articles from a JSON Lines file; stop and run again at will
 """
 
 from __future__ import annotations
@@ -14,15 +17,25 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
+from tqdm import tqdm
 
 from shared import embedded
+from shared.articles.backfill import Summary, backfill, count_lines
 from shared.auth.keys import any_key, create_key, list_keys, revoke_key
 from shared.auth.roles import Role
 from shared.config import get_settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
+from shared.integrations.registry import (
+    EVENT_TYPES,
+    create_integration,
+    disable_integration,
+    list_integrations,
+    rotate_secret,
+)
 from shared.schema import upgrade
 
 
@@ -152,6 +165,67 @@ def keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def integrations(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    with _database() as database_url:
+        upgrade(database_url)
+        if args.integrations_command == "list":
+            for i in asyncio.run(_in_session(database_url, list_integrations)):
+                state = f"disabled {i.disabled_at:%Y-%m-%d %H:%M}" if i.disabled_at else "active"
+                print(f"{i.id}\t{i.name}\t{','.join(i.event_types) or '-'}\t{i.created_at:%Y-%m-%d %H:%M}\t{state}")
+        elif args.integrations_command == "disable":
+            asyncio.run(_in_session(database_url, lambda s: disable_integration(s, args.id)))
+            print(f"integration {args.id} disabled", file=sys.stderr)
+        else:
+            if args.integrations_command == "create":
+                events = [e for e in args.events.split(",") if e]
+                work = lambda s: create_integration(s, settings, args.name, events)  # noqa: E731
+            else:
+                work = lambda s: rotate_secret(s, settings, args.id)  # noqa: E731
+            made = asyncio.run(_in_session(database_url, work))
+            print(f"integration {made.integration.id}: {made.integration.name}", file=sys.stderr)
+            print(made.secret)  # alone on standard output, so a script can capture it
+    return 0
+
+
+def backfill_file(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"factcheck: no such file: {path}", file=sys.stderr)
+        return 2
+    summary, started = Summary(), time.perf_counter()
+    with _database() as database_url, tqdm(total=count_lines(path), unit=" lines", file=sys.stderr) as bar:
+        upgrade(database_url)
+
+        async def work() -> None:
+            engine = create_engine(database_url, pool_size=1, max_overflow=0)
+            try:
+                await backfill(
+                    session_factory(engine), settings, path, submitted_by=args.as_, progress=bar.update, summary=summary
+                )
+            finally:
+                await engine.dispose()
+
+        try:
+            asyncio.run(work())
+        except KeyboardInterrupt:
+            bar.close()
+            _print_summary(summary, time.perf_counter() - started)
+            print("interrupted: what is above is stored; run the same command again to go on", file=sys.stderr)
+            return 130
+    _print_summary(summary, time.perf_counter() - started)
+    return 1 if summary.rejected else 0
+
+
+def _print_summary(summary: Summary, seconds: float) -> None:
+    rate = (summary.created + summary.present) / seconds if seconds > 0 else 0.0
+    print(f"created {summary.created}, already present {summary.present}, rejected {len(summary.rejected)} "
+          f"({summary.lines} lines in {seconds:.1f} s, {rate:,.0f} articles/s)")  # fmt: skip
+    for number, reason in summary.rejected:
+        print(f"  line {number}: {reason}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="factcheck", description="The fact-check workflow service.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -163,9 +237,30 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     key_commands.add_parser("list", help="list the keys (never the keys themselves)")
     key_commands.add_parser("revoke", help="revoke a key by id").add_argument("id", type=int)
+    integration_commands = sub.add_parser("integrations", help="manage integrations (signed webhooks)")
+    integration_commands = integration_commands.add_subparsers(dest="integrations_command", required=True)
+    create = integration_commands.add_parser("create", help="make an integration and print its secret (shown once)")
+    create.add_argument("--name", required=True, help="unique; the articles it sends are submitted by this name")
+    create.add_argument("--events", default="", help=f"comma-separated, of: {', '.join(EVENT_TYPES)}")
+    integration_commands.add_parser("list", help="list the integrations (never their secrets)")
+    rotate = integration_commands.add_parser("rotate", help="a new secret, printed; the old one verifies 24 h more")
+    rotate.add_argument("id", type=int)
+    integration_commands.add_parser("disable", help="refuse its deliveries from now on").add_argument("id", type=int)
+    backfill_command = sub.add_parser("import", help="load articles from a JSON Lines file (resumable)")
+    backfill_command.add_argument("file", help="one article a line, in the schema of POST /v1/articles")
+    backfill_command.add_argument(
+        "--as", dest="as_", default="import", help="who submits them (an integration's name, so it reads them)"
+    )
     args = parser.parse_args(argv)
     try:
-        return {"run": lambda _args: run(), "migrate": migrate, "keys": keys}[args.command](args)
+        commands_ = {
+            "run": lambda _args: run(),
+            "migrate": migrate,
+            "keys": keys,
+            "integrations": integrations,
+            "import": backfill_file,
+        }
+        return commands_[args.command](args)
     except AppError as exc:
         print(f"factcheck: {exc.message}", file=sys.stderr)
         return 1

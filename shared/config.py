@@ -23,6 +23,25 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port the API listens on.")
     data_dir: Path = Field(default=Path("./.data"), description="Where the embedded servers keep their data.")
 
+    secret_key: str = Field(
+        default="",
+        description="Fernet key (urlsafe base64 of 32 bytes) that encrypts integrations' signing secrets at "
+        "rest. Empty: a key kept in data_dir/secret.key, made on first use.",
+    )
+    webhook_rotation_grace_hours: float = Field(
+        default=24.0, gt=0, description="How long an integration's previous secret still verifies after a rotation."
+    )
+
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: [5, 300, 1800, 7200, 18000, 36000, 86400],
+        description="Seconds between a failed webhook delivery's attempts, comma-separated (about a day in all); "
+        "after the last, the delivery has failed.",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="Longest one webhook delivery may take.")
+    webhook_stuck_after_seconds: float = Field(
+        default=120.0, gt=0, description="A delivery handed to a worker this long ago without an outcome is sent again."
+    )
+
     # Ingest limits.
     max_body_bytes: int = Field(default=1_000_000, description="Largest article body accepted (bytes).")
     claim_threshold: float = Field(default=0.5, description="Minimum check-worthiness score of a claim.")
@@ -99,6 +118,20 @@ class Settings(BaseSettings):
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip().lower().strip("[]") for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _split_seconds(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(v) for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _positive_seconds(cls, value: list[float]) -> list[float]:
+        if not value or any(not 0 <= v <= 7 * 86400 for v in value):
+            raise ValueError("one or more delays, each 0 to 604800 seconds")
         return value
 
     @field_validator("feeds", mode="before")

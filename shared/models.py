@@ -6,6 +6,14 @@ from shared.claims.models import Claim, ClaimState
 from shared.db import Base
 from shared.evidence.models import Evidence, Stance
 from shared.feeds.models import Feed, SourceDocument
+from shared.integrations.models import (
+    Integration,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookReceipt,
+    WebhookSubscription,
+)
 from shared.related.models import ClaimLink, ClaimMatchKey, ClaimSignature
 from shared.review.models import ClaimEvent
 from shared.verification.models import TaskStatus, VerificationTask
@@ -22,8 +30,14 @@ __all__ = [
     "ClaimState",
     "Evidence",
     "Feed",
+    "Integration",
     "SourceDocument",
     "Stance",
     "TaskStatus",
     "VerificationTask",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookReceipt",
+    "WebhookSubscription",
 ]

@@ -13,6 +13,8 @@ VERIFY_ACTOR = "verification.verify"
 VERIFY_QUEUE = "verification"
 POLL_FEED_ACTOR = "feeds.poll"
 FEEDS_QUEUE = "feeds"
+DELIVER_ACTOR = "webhooks.deliver"
+WEBHOOKS_QUEUE = "webhooks"
 
 
 def create_broker(redis_url: str) -> RedisBroker:

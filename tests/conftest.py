@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import redis
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -26,7 +27,8 @@ from tests.support.web import web  # noqa: F401  (the loopback web server fixtur
 TEST_DATA = ROOT / ".data" / "test"
 TABLES = (
     "evidence", "verification_task", "claim", "article", "source_document", "feed", "api_key", "claim_event",
-    "claim_signature", "claim_match_key", "claim_link",
+    "claim_signature", "claim_match_key", "claim_link", "integration", "webhook_receipt",
+    "webhook_subscription", "webhook_event", "webhook_delivery", "webhook_attempt",
 )  # fmt: skip
 
 
@@ -62,7 +64,9 @@ def servers():
 @pytest.fixture(scope="session")
 def settings(servers) -> Settings:
     database_url, redis_url = servers
-    return Settings(database_url=database_url, redis_url=redis_url, _env_file=None)
+    # A key of the tests' own, so that no test writes one into the checkout's data folder.
+    secret_key = Fernet.generate_key().decode()
+    return Settings(database_url=database_url, redis_url=redis_url, secret_key=secret_key, _env_file=None)
 
 
 @pytest.fixture(scope="session")

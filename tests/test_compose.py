@@ -19,8 +19,12 @@ def compose() -> dict:
         if os.environ.get("CI"):
             pytest.fail("docker-compose is missing: `make test` installs it (apt package docker-compose)")
         pytest.skip("docker-compose is not installed (`make tools` installs it)")
+    command = [binary, "-f", str(ROOT / "docker-compose.yml"), "config"]
+    unset = {k: v for k, v in os.environ.items() if k != "FACTCHECK_SECRET_KEY"}
+    refused = subprocess.run(command, capture_output=True, text=True, check=False, env=unset)
+    assert refused.returncode != 0 and "FACTCHECK_SECRET_KEY" in refused.stderr  # no secret key, no start
     result = subprocess.run(
-        [binary, "-f", str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, check=False
+        command, capture_output=True, text=True, check=False, env=unset | {"FACTCHECK_SECRET_KEY": "k" * 44}
     )
     assert result.returncode == 0, result.stderr
     return yaml.safe_load(result.stdout)

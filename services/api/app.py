@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from services.api import errors
 from services.api.guards import BodySizeLimit, KeyRequired
-from services.api.routers import articles, claims, extract, health, review
+from services.api.routers import articles, claims, extract, health, integrations, review
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
 
@@ -22,6 +22,8 @@ claim a verification task that a worker picks up to gather evidence. Every error
 
 # What anyone may read: health, readiness, and the API's own description.
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# Signed by the integration's secret instead of a key (checked by the endpoint before the body is parsed).
+OPEN_PREFIXES = ("/v1/webhooks/",)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body itself is checked after parsing. Beyond this, nothing is read at all.
     app.add_middleware(BodySizeLimit, max_bytes=6 * settings.max_body_bytes + 65_536)
     # Added last, so it runs first: no key, no reading of the body.
-    app.add_middleware(KeyRequired, open_paths=OPEN_PATHS)
-    for module in (health, articles, claims, review, extract):
+    app.add_middleware(KeyRequired, open_paths=OPEN_PATHS, open_prefixes=OPEN_PREFIXES)
+    for module in (health, articles, claims, review, extract, integrations):
         app.include_router(module.router)
     return app

@@ -60,12 +60,14 @@ class KeyRequired:
     is refused before its body is read or parsed (so it gets 401, never a 422 about its JSON).
     """
 
-    def __init__(self, app: ASGIApp, open_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, open_paths: frozenset[str], open_prefixes: tuple[str, ...] = ()) -> None:
         self.app = app
         self.open_paths = open_paths
+        self.open_prefixes = open_prefixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] not in self.open_paths:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path not in self.open_paths and not path.startswith(self.open_prefixes):
             authorization = dict(scope["headers"]).get(b"authorization", b"")
             if authorization[:7].lower() != b"bearer ":
                 detail = "an API key is required: send `Authorization: Bearer <key>`"

@@ -25,4 +25,4 @@ broker.add_middleware(AsyncIO())
 broker.add_middleware(WorkerResources(settings))
 dramatiq.set_broker(broker)
 
-from services.worker.actors import feeds, verification  # noqa: E402,F401  (actors need the broker set first)
+from services.worker.actors import feeds, verification, webhooks  # noqa: E402,F401  (actors need the broker set first)

@@ -1,4 +1,5 @@
-"""The outbox relay: hands due verification tasks (and due feed polls) to the queue, so nothing is lost.
+"""The outbox relay: hands due verification tasks, webhook deliveries and feed polls to the queue, so nothing
+is lost.
 
 It wakes on the database's NOTIFY when an ingest commits, and sweeps every few seconds anyway: for tasks
 written while it was down, tasks it could not send while Redis was down, and tasks stuck in queued or
@@ -16,6 +17,7 @@ from shared import queue
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.feeds.polling import lock_due_feeds
+from shared.integrations import outbound
 from shared.verification.outbox import PENDING_CHANNEL, lock_due_tasks, mark_queued
 
 log = logging.getLogger("factcheck.relay")
@@ -50,6 +52,20 @@ class Relay:
             log.info("relay: sent %d verification task(s)", len(ids))
         return len(ids)
 
+    async def relay_deliveries(self) -> int:
+        """Hand due webhook deliveries to the worker, as for tasks: locked, sent, marked in one transaction."""
+        async with unit_of_work(self.sessions) as session:
+            stuck_after = timedelta(seconds=self.settings.webhook_stuck_after_seconds)
+            ids = await outbound.lock_due_deliveries(session, stuck_after=stuck_after, limit=BATCH)
+            if ids:
+                await asyncio.to_thread(self._send_deliveries, ids)
+                await outbound.mark_sending(session, ids)
+        return len(ids)
+
+    def _send_deliveries(self, ids: list[int]) -> None:
+        for delivery_id in ids:
+            queue.send(self.broker, queue.DELIVER_ACTOR, queue.WEBHOOKS_QUEUE, delivery_id)
+
     async def poll_due_feeds(self) -> int:
         """Send a poll for each configured feed that is due; the schedule is kept in the database."""
         async with unit_of_work(self.sessions) as session:
@@ -75,6 +91,7 @@ class Relay:
                 self.wake.clear()  # before the sweep: a NOTIFY during it wakes the next one
                 try:
                     sent = await self.relay_once()
+                    await self.relay_deliveries()
                     await self.poll_due_feeds()
                     failures = 0
                 except Exception as exc:  # Redis or the database away: keep the tasks, try again later

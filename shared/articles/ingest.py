@@ -21,7 +21,8 @@ from shared.articles.reading import read_article
 from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.claims.models import Claim
-from shared.errors import Conflict
+from shared.errors import AppError, Conflict
+from shared.integrations.outbound import article_data, emit
 from shared.validation import ensure_fits
 from shared.verification.models import VerificationTask
 
@@ -128,4 +129,35 @@ async def ingest_article(
             .all()
         )
         await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in claims])
+    links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
+    await emit(
+        session, "article.processed", submitted_by, {**article_data(article), "claims": len(claims), "links": links}
+    )
     return IngestResult(dict(article), [dict(c) for c in claims], created=True)
+
+
+async def ingest_each(
+    session: AsyncSession,
+    articles: list[ArticleCreate],
+    *,
+    max_body_bytes: int,
+    claim_threshold: float,
+    submitted_by: str,
+) -> list[IngestResult | AppError]:
+    """Several articles in the caller's transaction (a webhook batch, a backfill batch): each one's result,
+    or why it was refused. A refusal comes before anything of that article is written, so the others go on."""
+    outcomes: list[IngestResult | AppError] = []
+    for article in articles:
+        try:
+            outcomes.append(
+                await ingest_article(
+                    session,
+                    article,
+                    max_body_bytes=max_body_bytes,
+                    claim_threshold=claim_threshold,
+                    submitted_by=submitted_by,
+                )
+            )
+        except AppError as e:
+            outcomes.append(e)
+    return outcomes

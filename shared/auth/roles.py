@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     transition = "move claims between states"
     reopen = "reopen verdicts"
     assign = "assign claims to others"
+    manage_integrations = "manage integrations"
     # Reports (editors) come with the reporting endpoints; keys are managed with `factcheck keys` (admins
     # run the service, so the command line is theirs).
 
@@ -33,7 +34,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.integration: frozenset({Action.submit_articles, Action.read_own}),
     Role.reviewer: frozenset(_REVIEWER),
     Role.editor: frozenset(_EDITOR),
-    Role.admin: frozenset(_EDITOR | {Action.submit_articles}),
+    Role.admin: frozenset(_EDITOR | {Action.submit_articles, Action.manage_integrations}),
 }
 
 

@@ -221,6 +221,38 @@ class _Slots:
                 del self._hosts[host]
 
 
+async def url_problem(url: str, allow_hosts: Iterable[str], resolver: Resolver | None = None) -> str | None:
+    """Why `url` may not be sent to (not http(s), a host that is not public and not allowed), else None.
+
+    For URLs stored now and fetched later (webhook subscriptions): the fetcher checks again when it sends,
+    since a name may resolve elsewhere by then.
+    """
+    try:
+        parsed = _parse_url(url)
+    except FetchError as e:
+        return e.reason
+    raw_host = parsed.raw_host.decode("ascii")
+    if {_normalise_host(parsed.host), _normalise_host(raw_host)} & {_normalise_host(h) for h in allow_hosts}:
+        return None
+    literal = _ip_literal(raw_host)
+    try:
+        answers = (
+            [literal]
+            if literal
+            else await (resolver or system_resolver)(raw_host, parsed.port or _default_port(parsed))
+        )
+        addresses = [_canonical(ipaddress.ip_address(a)) for a in answers]
+    except (OSError, ValueError, UnicodeError):
+        addresses = []
+    if not addresses:
+        return f"could not resolve host: {raw_host}"
+    for ip in addresses:
+        problem = address_problem(ip)
+        if problem is not None:
+            return f"{raw_host} is {problem}" if literal else f"{raw_host} resolves to {ip}, which is {problem}"
+    return None
+
+
 class SafeFetcher:
     def __init__(
         self,
@@ -292,6 +324,29 @@ class SafeFetcher:
             waiting = f" waiting for {progress.waiting_for}" if progress.waiting_for else ""
             raise FetchError(f"timed out after {self._timeout} s{waiting}", progress.url) from None
 
+    async def post(
+        self, url: str, body: bytes, headers: dict[str, str], *, timeout: float | None = None
+    ) -> tuple[int, float | None]:
+        """POST `body` to `url` once: (status, Retry-After in seconds or None). Raises FetchError.
+
+        For webhook deliveries: the address is checked as for a GET, redirects are not followed (the
+        status is returned as it is), nothing is retried here (the caller's schedule retries) and the
+        answer's body is not read. `timeout` (else the fetcher's) bounds the whole of it.
+        """
+        current = _parse_url(url)
+        timeout = timeout or self._timeout
+        try:
+            async with asyncio.timeout(timeout):
+                ip = await self._checked_address(current, self._is_allowed(current))
+                request = self._pinned_request(current, ip, None, method="POST", content=body, headers=headers)
+                response = await self._send(request, current)
+                await response.aclose()
+        except TimeoutError:
+            raise FetchError(f"timed out after {timeout} s", url) from None
+        except _Transient as failure:
+            raise FetchError(failure.reason(1), url) from None
+        return response.status_code, _retry_after(response.headers.get("retry-after"))
+
     async def _follow(self, url: str, accept: str | None, progress: _Progress) -> FetchedPage:
         current = _parse_url(url)
         # The allow list opens non-public hosts to URLs that name them, not to any public page that
@@ -358,7 +413,16 @@ class SafeFetcher:
         finally:
             await response.aclose()  # a redirect's or a failure's body is never read
 
-    def _pinned_request(self, url: httpx.URL, ip: str, accept: str | None) -> httpx.Request:
+    def _pinned_request(
+        self,
+        url: httpx.URL,
+        ip: str,
+        accept: str | None,
+        *,
+        method: str = "GET",
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Request:
         """A request for `url` that connects to `ip`, the address that was checked.
 
         httpx connects to whatever host is in the request URL, so the URL gets the checked IP address;
@@ -370,6 +434,7 @@ class SafeFetcher:
             "User-Agent": self._user_agent,
             "Accept": accept or self._accept,
             "Accept-Encoding": "gzip, deflate",  # what _Decoder undoes (httpx would add br/zstd if installed)
+            **(headers or {}),
         }
         extensions = {}
         if url.scheme == "https":
@@ -378,8 +443,9 @@ class SafeFetcher:
             # verified for a.example could otherwise carry a request for b.example on the same IP.
             headers["Connection"] = "close"
         return self._client.build_request(
-            "GET",
+            method,
             url.copy_with(host=ip),
+            content=content,
             headers=headers,
             timeout=self._request_timeout,
             extensions=extensions,

@@ -18,6 +18,7 @@ from shared.claims.models import Claim
 from shared.evidence.models import Evidence
 from shared.evidence.pipeline import Outcome
 from shared.evidence.providers.base import ClaimContext, Problem
+from shared.integrations.outbound import emit_claim_event
 from shared.related.links import link_claims
 from shared.verification.models import TaskStatus, VerificationTask
 from shared.verification.suggestion import refresh_suggestions
@@ -98,6 +99,7 @@ async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcom
             .on_conflict_do_nothing(index_elements=[Evidence.claim_id, Evidence.provider, Evidence.url])
         )
     await refresh_suggestions(session, [claim_id])
+    await emit_claim_event(session, "claim.evidence_ready", claim_id, evidence_found=len(outcome.findings))
     failed = outcome.nothing_worked
     await session.execute(
         update(VerificationTask)

@@ -46,6 +46,7 @@ def service_env(settings: Settings, **overrides: str) -> dict[str, str]:
     env |= {
         "FACTCHECK_DATABASE_URL": settings.database_url,
         "FACTCHECK_REDIS_URL": settings.redis_url,
+        "FACTCHECK_SECRET_KEY": settings.secret_key,  # the same key as the test's own, to open the secrets
         "FACTCHECK_RELAY_INTERVAL_SECONDS": "0.3",
         "FACTCHECK_FETCH_TIMEOUT_SECONDS": "5",
         "FACTCHECK_TASK_TIME_LIMIT_SECONDS": "20",

@@ -1,0 +1,98 @@
+"""`factcheck import`: a 10,000-line archive with bad lines, loaded twice and once interrupted, never doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from shared.models import Article
+from tests.support.services import ROOT
+from tests.support.waiting import eventually
+
+LINES = 10_000
+BAD = {17: "{not json", 4_242: '{"title": "", "body": "x"}', 9_998: "[1, 2, 3]"}  # line number -> content
+
+
+def archive(path) -> None:
+    with path.open("w") as f:
+        for number in range(1, LINES + 1):
+            if number in BAD:
+                f.write(BAD[number] + "\n")
+                continue
+            body = (
+                f"The council said {number} homes in Harlow Vale were flooded on Tuesday. "
+                f"Repairs will cost {number * 3} thousand pounds, the agency estimated."
+            )
+            f.write(json.dumps({"title": f"Flood report {number}", "body": body, "source": "wire",
+                                "external_id": f"wire-{number}"}) + "\n")  # fmt: skip
+        f.write("\n")  # a blank line at the end is no article and no error
+
+
+def command(path, database_url) -> tuple[list[str], dict[str, str]]:
+    env = {"FACTCHECK_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "HOME": str(path.parent)}
+    return [sys.executable, "-m", "services.cli", "import", str(path), "--as", "Wire desk"], env
+
+
+def summary(output: str) -> tuple[int, int, int]:
+    found = re.search(r"created (\d+), already present (\d+), rejected (\d+)", output)
+    assert found, output
+    return tuple(int(n) for n in found.groups())
+
+
+async def complete(run: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return await asyncio.to_thread(subprocess.run, run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+async def articles(db) -> int:
+    async with db() as session:
+        return await session.scalar(select(func.count()).select_from(Article))
+
+
+async def test_twice_creates_nothing_the_second_time_and_names_the_bad_lines(servers, db, tmp_path):
+    path = tmp_path / "archive.jsonl"
+    archive(path)
+    run, env = command(path, servers[0])
+    first = await complete(run, env)
+    assert first.returncode == 1  # some lines were rejected
+    assert summary(first.stdout) == (LINES - len(BAD), 0, len(BAD))
+    for number in BAD:
+        assert f"line {number}: " in first.stdout
+    assert "not valid JSON" in first.stdout and "title" in first.stdout
+    second = await complete(run, env)
+    assert summary(second.stdout) == (0, LINES - len(BAD), len(BAD))
+    assert await articles(db) == LINES - len(BAD)
+    async with db() as session:
+        assert set(await session.scalars(select(Article.submitted_by).distinct())) == {"Wire desk"}
+
+
+async def test_stopped_halfway_and_run_again_the_total_is_the_same(servers, db, tmp_path):
+    path = tmp_path / "archive.jsonl"
+    archive(path)
+    run, env = command(path, servers[0])
+    first = await asyncio.create_subprocess_exec(
+        *run, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        await eventually(lambda: _some(db), timeout=120, what="part of the archive to be stored")
+        first.send_signal(signal.SIGINT)  # Ctrl-C
+        out, err = (part.decode() for part in await asyncio.wait_for(first.communicate(), 60))
+    finally:
+        if first.returncode is None:
+            first.kill()
+    assert first.returncode == 130 and "run the same command again" in err
+    created_first, _, _ = summary(out)
+    assert 0 < created_first < LINES - len(BAD) and await articles(db) == created_first  # what it says it stored
+    second = await complete(run, env)
+    created_second, present, rejected = summary(second.stdout)
+    assert created_first + created_second == LINES - len(BAD) and present == created_first
+    assert rejected == len(BAD) and await articles(db) == LINES - len(BAD)
+
+
+async def _some(db) -> bool:
+    return await articles(db) >= 1000
