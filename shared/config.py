@@ -42,6 +42,16 @@ class Settings(BaseSettings):
         default=120.0, gt=0, description="A delivery handed to a worker this long ago without an outcome is sent again."
     )
 
+    # Who publishes the verdicts (ClaimReview) and where the service is reached.
+    organisation_name: str = Field(
+        default="Fact-check desk", min_length=1, description="The organisation named as author of ClaimReviews."
+    )
+    organisation_url: str = Field(default="", description="The organisation's web site, in ClaimReviews. Empty: none.")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where readers reach this service; the base of a ClaimReview's `url` and of article links.",
+    )
+
     # Ingest limits.
     max_body_bytes: int = Field(default=1_000_000, description="Largest article body accepted (bytes).")
     claim_threshold: float = Field(default=0.5, description="Minimum check-worthiness score of a claim.")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from services.api import errors
 from services.api.guards import BodySizeLimit, KeyRequired
-from services.api.routers import articles, claims, extract, health, integrations, review
+from services.api.routers import articles, claims, extract, health, integrations, reports, review
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
 
@@ -56,6 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=6 * settings.max_body_bytes + 65_536)
     # Added last, so it runs first: no key, no reading of the body.
     app.add_middleware(KeyRequired, open_paths=OPEN_PATHS, open_prefixes=OPEN_PREFIXES)
-    for module in (health, articles, claims, review, extract, integrations):
+    for module in (health, articles, claims, review, extract, integrations, reports):
         app.include_router(module.router)
     return app

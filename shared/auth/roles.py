@@ -23,12 +23,12 @@ class Action(enum.StrEnum):
     reopen = "reopen verdicts"
     assign = "assign claims to others"
     manage_integrations = "manage integrations"
-    # Reports (editors) come with the reporting endpoints; keys are managed with `factcheck keys` (admins
-    # run the service, so the command line is theirs).
+    read_reports = "read the desk's reports and exports"
+    # Keys are managed with `factcheck keys` (admins run the service, so the command line is theirs).
 
 
 _REVIEWER = {Action.read_own, Action.read_all, Action.verify, Action.take, Action.note, Action.transition}
-_EDITOR = _REVIEWER | {Action.reopen, Action.assign}
+_EDITOR = _REVIEWER | {Action.reopen, Action.assign, Action.read_reports}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.integration: frozenset({Action.submit_articles, Action.read_own}),

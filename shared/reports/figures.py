@@ -1,0 +1,260 @@
+"""The desk's figures, each one SQL statement over the claims and their audit trail.
+
+Definitions, the same everywhere (README, "Reports"):
+
+- a **verdict** is a transition to `corroborated` or `disputed` (a change from one to the other is a verdict
+  too); a **reopening** is a transition from either back to `unverified`;
+- a claim's **time to verdict** runs from its creation to its first verdict; it counts in the period of
+  that verdict;
+- the **backlog** is the claims that are `unverified`; at a moment in the past, those created before it
+  whose last transition before it (if any) was a reopening;
+- a reviewer **takes** a claim when it is assigned to them (they take it, or an editor assigns it); their
+  time to verdict runs from the last such assignment before the verdict.
+
+Articles are counted in the period they were received in, claims in the period they were created in,
+verdicts and reopenings in the period they were given. Figures can be narrowed to one `source` (the outlet).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.reports.period import Period
+
+DECIDED = ("corroborated", "disputed")
+AGE_BUCKETS = ("under_1h", "1h_to_24h", "1d_to_7d", "over_7d")
+
+
+def _of_source(source: str | None, article_alias: str = "a") -> str:
+    return f" AND {article_alias}.source = :source" if source is not None else ""
+
+
+def _params(window: Period, source: str | None, **extra) -> dict:
+    return {"start": window.start, "end": window.end, "source": source, **extra}
+
+
+async def summary(session: AsyncSession, window: Period, source: str | None, now: datetime) -> dict:
+    params = _params(window, source, now=now)
+    where_source = _of_source(source)
+    by_state = {
+        state: count
+        for state, count in await session.execute(
+            text(
+                "SELECT c.state, count(*) FROM claim c JOIN article a ON a.id = c.article_id "
+                f"WHERE c.created_at >= :start AND c.created_at < :end{where_source} GROUP BY c.state"
+            ),
+            params,
+        )
+    }
+    verdicts = (
+        await session.execute(
+            text(
+                f"""
+                SELECT count(*) FILTER (WHERE e.to_state = 'corroborated') AS corroborated,
+                       count(*) FILTER (WHERE e.to_state = 'disputed') AS disputed,
+                       count(*) FILTER (WHERE e.from_state IN {DECIDED} AND e.to_state = 'unverified') AS reopened,
+                       count(c.suggested_state) FILTER (WHERE e.to_state IN {DECIDED}) AS with_suggestion,
+                       count(*) FILTER (WHERE e.to_state IN {DECIDED} AND e.to_state = c.suggested_state) AS followed
+                FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                WHERE e.kind = 'transition' AND e.created_at >= :start AND e.created_at < :end{where_source}
+                """
+            ),
+            params,
+        )
+    ).one()
+    to_verdict = (
+        await session.execute(
+            text(
+                f"""
+                SELECT count(*) AS n,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median,
+                       percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
+                FROM (
+                    SELECT extract(epoch FROM min(e.created_at) - c.created_at) AS seconds, min(e.created_at) AS first
+                    FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                    WHERE e.kind = 'transition' AND e.to_state IN {DECIDED} AND e.created_at < :end{where_source}
+                    GROUP BY c.id, c.created_at
+                ) firsts
+                WHERE first >= :start
+                """
+            ),
+            params,
+        )
+    ).one()
+    backlog = (
+        await session.execute(
+            text(
+                f"""
+                SELECT count(*) FILTER (WHERE age < interval '1 hour') AS under_1h,
+                       count(*) FILTER (WHERE age >= interval '1 hour' AND age < interval '1 day') AS "1h_to_24h",
+                       count(*) FILTER (WHERE age >= interval '1 day' AND age < interval '7 days') AS "1d_to_7d",
+                       count(*) FILTER (WHERE age >= interval '7 days') AS over_7d
+                FROM (
+                    SELECT CAST(:now AS timestamptz) - c.created_at AS age
+                    FROM claim c JOIN article a ON a.id = c.article_id
+                    WHERE c.state = 'unverified'{where_source}
+                ) unverified
+                """
+            ),
+            params,
+        )
+    ).one()
+    linked = await session.scalar(
+        text(
+            "SELECT count(DISTINCT l.claim_id) FROM claim_link l JOIN claim c ON c.id = l.claim_id "
+            f"JOIN article a ON a.id = c.article_id WHERE c.created_at >= :start AND c.created_at < :end{where_source}"
+        ),
+        params,
+    )
+    return {
+        "claims_by_state": {state: by_state.get(state, 0) for state in ("unverified", *DECIDED)},
+        "verdicts": {"corroborated": verdicts.corroborated, "disputed": verdicts.disputed},
+        "reopened": verdicts.reopened,
+        "time_to_first_verdict_seconds": {
+            "verdicts": to_verdict.n,
+            "median": to_verdict.median,
+            "p90": to_verdict.p90,
+        },
+        "backlog": {"total": sum(backlog), **dict(zip(AGE_BUCKETS, backlog, strict=True))},
+        "suggestion_followed": {
+            "verdicts_with_suggestion": verdicts.with_suggestion,
+            "followed": verdicts.followed,
+            "rate": verdicts.followed / verdicts.with_suggestion if verdicts.with_suggestion else None,
+        },
+        "linked_to_earlier_claim": linked,
+    }
+
+
+async def timeseries(session: AsyncSession, window: Period, metric: str, interval: str, source: str | None) -> list:
+    """One row per interval (UTC days, or ISO weeks from Monday) touching the period, empty ones as zero.
+    Each counts what falls both in the interval and in the period; the backlog is that at the interval's end
+    (at `to`, for an interval that ends after it)."""
+    where_source = _of_source(source)
+    trunc = f"date_trunc('{interval}', {{}} AT TIME ZONE 'UTC')"
+    buckets = f"""
+        SELECT generate_series({trunc.format("CAST(:start AS timestamptz)")},
+                               CAST(:end AS timestamptz) AT TIME ZONE 'UTC' - interval '1 microsecond',
+                               interval '1 {interval}') AS start
+    """
+    if metric == "claims_created":
+        query = f"""
+            WITH buckets AS ({buckets}), counted AS (
+                SELECT {trunc.format("c.created_at")} AS start, count(*) AS claims_created
+                FROM claim c JOIN article a ON a.id = c.article_id
+                WHERE c.created_at >= :start AND c.created_at < :end{where_source} GROUP BY 1
+            )
+            SELECT b.start, coalesce(claims_created, 0) AS claims_created
+            FROM buckets b LEFT JOIN counted USING (start) ORDER BY b.start
+        """
+    elif metric == "verdicts":
+        query = f"""
+            WITH buckets AS ({buckets}), counted AS (
+                SELECT {trunc.format("e.created_at")} AS start,
+                       count(*) FILTER (WHERE e.to_state = 'corroborated') AS corroborated,
+                       count(*) FILTER (WHERE e.to_state = 'disputed') AS disputed
+                FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                WHERE e.kind = 'transition' AND e.to_state IN {DECIDED}
+                  AND e.created_at >= :start AND e.created_at < :end{where_source}
+                GROUP BY 1
+            )
+            SELECT b.start, coalesce(corroborated, 0) AS corroborated, coalesce(disputed, 0) AS disputed
+            FROM buckets b LEFT JOIN counted USING (start) ORDER BY b.start
+        """
+    else:
+        # Backwards from today's backlog: the claims created since an interval's end were not there yet, and
+        # each transition since then is undone (a verdict puts its claim back, a reopening takes it out).
+        # Only what happened since the period began is read, in one pass, grouped by interval.
+        query = f"""
+            WITH buckets AS ({buckets}), changes AS (
+                SELECT CASE WHEN t >= :end THEN 'infinity'::timestamp ELSE {trunc.format("t")} END AS g,
+                       sum(change) AS change
+                FROM (
+                    SELECT c.created_at AS t, -1 AS change FROM claim c JOIN article a ON a.id = c.article_id
+                    WHERE c.created_at >= (SELECT min(start) FROM buckets) AT TIME ZONE 'UTC'{where_source}
+                    UNION ALL
+                    SELECT e.created_at,
+                           CASE WHEN e.from_state = 'unverified' AND e.to_state IN {DECIDED} THEN 1
+                                WHEN e.from_state IN {DECIDED} AND e.to_state = 'unverified' THEN -1 ELSE 0 END
+                    FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                    WHERE e.kind = 'transition'
+                      AND e.created_at >= (SELECT min(start) FROM buckets) AT TIME ZONE 'UTC'{where_source}
+                ) moves
+                GROUP BY 1
+            ), today AS (
+                SELECT count(*) AS backlog FROM claim c JOIN article a ON a.id = c.article_id
+                WHERE c.state = 'unverified'{where_source}
+            )
+            SELECT b.start,
+                   (SELECT backlog FROM today) + coalesce((SELECT sum(change) FROM changes WHERE g > b.start), 0)
+                       AS backlog
+            FROM buckets b ORDER BY b.start
+        """
+    rows = (await session.execute(text(query), _params(window, source))).mappings().all()
+    return [{**row, "start": row["start"].replace(tzinfo=UTC)} for row in rows]
+
+
+async def reviewers(session: AsyncSession, window: Period) -> list[dict]:
+    rows = await session.execute(
+        text(
+            f"""
+            WITH given AS (
+                SELECT e.actor, e.created_at - (
+                           SELECT max(t.created_at) FROM claim_event t
+                           WHERE t.claim_id = e.claim_id AND t.kind = 'assignment' AND t.assignee = e.actor
+                             AND t.created_at <= e.created_at
+                       ) AS held
+                FROM claim_event e
+                WHERE e.kind = 'transition' AND e.to_state IN {DECIDED}
+                  AND e.created_at >= :start AND e.created_at < :end
+            ), per_actor AS (
+                SELECT actor, count(*) AS verdicts,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM held)) AS median_seconds
+                FROM given GROUP BY actor
+            ), holding AS (
+                SELECT assignee AS actor, count(*) AS held FROM claim
+                WHERE assignee IS NOT NULL AND state = 'unverified' GROUP BY assignee
+            )
+            SELECT coalesce(p.actor, h.actor) AS reviewer, coalesce(p.verdicts, 0) AS verdicts,
+                   p.median_seconds AS median_seconds_from_taking_to_verdict, coalesce(h.held, 0) AS claims_held
+            FROM per_actor p FULL JOIN holding h ON h.actor = p.actor
+            ORDER BY verdicts DESC, reviewer
+            """
+        ),
+        _params(window, None),
+    )
+    return [dict(row) for row in rows.mappings()]
+
+
+async def sources(session: AsyncSession, window: Period) -> list[dict]:
+    rows = await session.execute(
+        text(
+            """
+            WITH articles AS (
+                SELECT source, count(*) AS articles FROM article
+                WHERE received_at >= :start AND received_at < :end GROUP BY source
+            ), claims AS (
+                SELECT a.source, count(*) AS claims,
+                       count(*) FILTER (WHERE c.state = 'corroborated') AS corroborated,
+                       count(*) FILTER (WHERE c.state = 'disputed') AS disputed
+                FROM claim c JOIN article a ON a.id = c.article_id
+                WHERE c.created_at >= :start AND c.created_at < :end GROUP BY a.source
+            )
+            SELECT coalesce(a.source, c.source) AS source, coalesce(a.articles, 0) AS articles,
+                   coalesce(c.claims, 0) AS claims, coalesce(c.corroborated, 0) AS corroborated,
+                   coalesce(c.disputed, 0) AS disputed
+            FROM articles a FULL JOIN claims c ON c.source = a.source
+            ORDER BY claims DESC, source
+            """
+        ),
+        _params(window, None),
+    )
+    return [
+        {
+            **row,
+            "dispute_rate": row["disputed"] / decided if (decided := row["corroborated"] + row["disputed"]) else None,
+        }
+        for row in rows.mappings()
+    ]
