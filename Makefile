@@ -53,8 +53,11 @@ eval-claims: $(STAMP) ## Precision, recall and F1 of the model per split, beside
 eval-related: $(STAMP) ## Precision and recall of "the same claim" on data/related, the threshold, the errors
 	$(BIN)/python -m shared.related.evaluate
 
-bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest, verification, related claims at a million claims
+bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest, verification, and at a million claims: related claims, reports, the queue, CSV
 	$(BIN)/python -m tests.bench.run
+
+seed-large: $(STAMP) ## Write the desk at scale (a year, 1,000,000 claims) that make bench uses, once
+	$(BIN)/python -m tests.bench.seed
 
 lint: $(STAMP) ## Check style and common mistakes
 	$(BIN)/ruff check .
@@ -67,4 +70,4 @@ format: $(STAMP) ## Rewrite the code in the project's style
 clean: ## Remove the virtual environment and the embedded servers' data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
 
-.PHONY: help install tools run test test-fast migrate api worker relay train-claims eval-claims eval-related bench lint format clean
+.PHONY: help install tools run test test-fast migrate api worker relay train-claims eval-claims eval-related bench seed-large lint format clean

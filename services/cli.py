@@ -202,7 +202,13 @@ def backfill_file(args: argparse.Namespace) -> int:
             engine = create_engine(database_url, pool_size=1, max_overflow=0)
             try:
                 await backfill(
-                    session_factory(engine), settings, path, submitted_by=args.as_, progress=bar.update, summary=summary
+                    session_factory(engine),
+                    settings,
+                    path,
+                    submitted_by=args.as_,
+                    progress=bar.update,
+                    summary=summary,
+                    events=args.events,
                 )
             finally:
                 await engine.dispose()
@@ -250,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     backfill_command.add_argument("file", help="one article a line, in the schema of POST /v1/articles")
     backfill_command.add_argument(
         "--as", dest="as_", default="import", help="who submits them (an integration's name, so it reads them)"
+    )
+    backfill_command.add_argument(
+        "--events",
+        action="store_true",
+        help="tell the sender's webhook subscriptions of each article (off: an archive)",
     )
     args = parser.parse_args(argv)
     try:

@@ -121,6 +121,11 @@ class Settings(BaseSettings):
         # A run still going must not be taken for a dead one and started a second time.
         if self.task_stuck_after_seconds <= self.task_time_limit_seconds:
             raise ValueError("FACTCHECK_TASK_STUCK_AFTER_SECONDS must be more than FACTCHECK_TASK_TIME_LIMIT_SECONDS")
+        # Likewise a delivery being sent (a late one's outcome is logged but moves nothing on).
+        if self.webhook_stuck_after_seconds <= self.webhook_timeout_seconds:
+            raise ValueError(
+                "FACTCHECK_WEBHOOK_STUCK_AFTER_SECONDS must be more than FACTCHECK_WEBHOOK_TIMEOUT_SECONDS"
+            )
         return self
 
     @field_validator("fetch_allow_hosts", mode="before")

@@ -29,8 +29,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_integration")),
-        sa.UniqueConstraint("name", name=op.f("uq_integration_name")),
     )
+    op.create_index("uq_integration_name", "integration", [sa.text("lower(name)")], unique=True)
     op.create_table(
         "webhook_receipt",
         sa.Column("integration_id", sa.BigInteger(), nullable=False),
@@ -81,6 +81,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.SmallInteger(), server_default="0", nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("claim", sa.String(length=16), nullable=True),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),

@@ -59,7 +59,9 @@ async def ingest_article(
     max_body_bytes: int,
     claim_threshold: float,
     submitted_by: str | None = None,
+    events: bool = True,
 ) -> IngestResult:
+    """Store the article once, with its claims and their tasks; `events`: tell the sender's subscriptions."""
     ensure_fits(data.body, "body", max_body_bytes)
 
     note = unsupported_language_note(data.language)
@@ -129,10 +131,10 @@ async def ingest_article(
             .all()
         )
         await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in claims])
-    links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
-    await emit(
-        session, "article.processed", submitted_by, {**article_data(article), "claims": len(claims), "links": links}
-    )
+    if events:
+        links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
+        data_ = {**article_data(article), "claims": len(claims), "links": links}
+        await emit(session, "article.processed", submitted_by, data_)
     return IngestResult(dict(article), [dict(c) for c in claims], created=True)
 
 
@@ -143,21 +145,30 @@ async def ingest_each(
     max_body_bytes: int,
     claim_threshold: float,
     submitted_by: str,
+    events: bool = True,
 ) -> list[IngestResult | AppError]:
-    """Several articles in the caller's transaction (a webhook batch, a backfill batch): each one's result,
-    or why it was refused. A refusal comes before anything of that article is written, so the others go on."""
-    outcomes: list[IngestResult | AppError] = []
-    for article in articles:
+    """Several articles in the caller's transaction (a webhook batch, a backfill batch): each one's result, in
+    the order given, or why it was refused. A refusal comes before anything of that article is written, so
+    the others go on. They are written in the order of their idempotency keys: two batches holding the same
+    articles in another order then wait for each other instead of deadlocking."""
+    order = sorted(range(len(articles)), key=lambda k: _idempotency_key(articles[k]))
+    outcomes: dict[int, IngestResult | AppError] = {}
+    for k in order:
         try:
-            outcomes.append(
-                await ingest_article(
-                    session,
-                    article,
-                    max_body_bytes=max_body_bytes,
-                    claim_threshold=claim_threshold,
-                    submitted_by=submitted_by,
-                )
+            outcomes[k] = await ingest_article(
+                session,
+                articles[k],
+                max_body_bytes=max_body_bytes,
+                claim_threshold=claim_threshold,
+                submitted_by=submitted_by,
+                events=events,
             )
         except AppError as e:
-            outcomes.append(e)
-    return outcomes
+            outcomes[k] = e
+    return [outcomes[k] for k in range(len(articles))]
+
+
+def _idempotency_key(article: ArticleCreate) -> tuple[str, str, str]:
+    if article.external_id is not None:
+        return (article.source, "id", article.external_id)
+    return (article.source, "content", content_hash(article.title, article.body))

@@ -29,6 +29,7 @@ class Article(Base):
     extraction_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        Index("ix_article_received_at", "received_at"),  # the reports: articles by time
         Index(
             "uq_article_source_external_id",
             "source",

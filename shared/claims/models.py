@@ -65,4 +65,8 @@ class Claim(Base):
         Index("ix_claim_article_id", "article_id", "char_start"),
         Index("ix_claim_state_id", "state", "id"),
         Index("ix_claim_fingerprint", "fingerprint"),
+        # The reports: claims by time, the backlog by age, who holds what.
+        Index("ix_claim_created_at", "created_at", "state"),
+        Index("ix_claim_unverified_created_at", "created_at", postgresql_where=sql("state = 'unverified'")),
+        Index("ix_claim_assignee", "assignee", postgresql_where=sql("assignee IS NOT NULL")),
     )

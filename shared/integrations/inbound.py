@@ -23,7 +23,7 @@ from shared.config import Settings
 from shared.errors import AppError, NotFound
 from shared.integrations.models import WebhookReceipt
 from shared.integrations.registry import verifying_secrets
-from shared.integrations.signatures import BadSignature, verify
+from shared.integrations.signatures import BadSignature, parse, verify
 
 MAX_BATCH = 100
 _BATCH = TypeAdapter(Annotated[list[ArticleCreate], Field(min_length=1, max_length=MAX_BATCH)])
@@ -44,10 +44,14 @@ async def receive_articles(
 ) -> dict:
     """The answer to a delivery of one article or a batch: each article's outcome, in order."""
     try:
+        delivery = parse(headers, time.time())  # its shape first: the same answer whether the id exists or not
         name, secrets = await verifying_secrets(session, settings, integration_id)
-        webhook_id = verify(secrets, headers, body, time.time())
-    except (NotFound, BadSignature) as e:
+        verify(secrets, delivery, body)
+    except NotFound as e:
+        raise NotSigned("the delivery is not signed by an enabled integration: no valid signature") from e
+    except BadSignature as e:
         raise NotSigned(f"the delivery is not signed by an enabled integration: {e}") from e
+    webhook_id = delivery.webhook_id
 
     first = await session.scalar(
         insert(WebhookReceipt)
@@ -95,7 +99,7 @@ def _result(index: int, outcome: IngestResult | AppError) -> dict:
 def _articles(body: bytes) -> list[ArticleCreate]:
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, UnicodeDecodeError, a 5,000-digit number
         raise InvalidPayload(f"the body is not valid JSON: {e}", code="invalid_json") from e
     if not isinstance(data, dict | list):
         raise InvalidPayload("the body is neither an article (an object) nor a list of 1 to 100 articles")

@@ -32,14 +32,16 @@ class Integration(Base):
     __tablename__ = "integration"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    # Unique, and what its articles are `submitted_by`: an integration key of the same name reads them.
-    name: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
+    # Unique whatever the case, and what its articles are `submitted_by`: a key of the same name reads them.
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
     event_types: Mapped[list[str]] = mapped_column(ARRAY(Text), nullable=False)
     secret: Mapped[str] = mapped_column(Text, nullable=False)
     previous_secret: Mapped[str | None] = mapped_column(Text)
     previous_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at_column()
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_integration_name", func.lower(name), unique=True),)
 
 
 class WebhookReceipt(Base):
@@ -102,6 +104,7 @@ class WebhookDelivery(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claim: Mapped[str | None] = mapped_column(String(16))  # the token of the attempt under way, if any
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()

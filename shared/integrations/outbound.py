@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.articles.models import Article
 from shared.claims.models import Claim
 from shared.config import Settings
-from shared.errors import AppError, NotFound
+from shared.errors import AppError, Conflict, NotFound
 from shared.evidence.fetcher import url_problem
 from shared.integrations.models import (
     Integration,
@@ -34,7 +35,7 @@ from shared.integrations.secret_box import unseal
 from shared.integrations.signatures import sign
 from shared.validation import MAX_ID
 
-MAX_TEXT = 4000  # characters of a claim's text or a rationale in a payload: payloads stay well under 20 KB
+MAX_TEXT = 2000  # characters of a claim's text or a rationale: at most 8 KB each in UTF-8, a payload under 20 KB
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 
 
@@ -124,7 +125,7 @@ async def emit_claim_event(session: AsyncSession, event_type: str, claim_id: int
         "state": claim.state,
         "suggested_state": claim.suggested_state,
         **article_data(article),
-        **extra,
+        **{key: value[:MAX_TEXT] if isinstance(value, str) else value for key, value in extra.items()},
         "links": {"claim": f"/v1/claims/{claim.id}", "article": f"/v1/articles/{article.id}"},
     }
     await emit(session, event_type, article.submitted_by, data)
@@ -151,8 +152,11 @@ async def lock_due_deliveries(session: AsyncSession, *, stuck_after: timedelta, 
 
 
 async def mark_sending(session: AsyncSession, delivery_ids: list[int]) -> None:
+    """Handed out anew: the claim of any earlier hand-out (a worker that died or is late) no longer counts."""
     await session.execute(
-        update(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids)).values(status=SENDING, sent_at=func.now())
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(delivery_ids))
+        .values(status=SENDING, sent_at=func.now(), claim=None)
     )
 
 
@@ -161,14 +165,33 @@ async def mark_sending(session: AsyncSession, delivery_ids: list[int]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
+    claim: str  # this attempt's token: only its outcome may move the delivery on
     url: str
     body: bytes
     headers: dict[str, str]
 
 
-async def outgoing(session: AsyncSession, settings: Settings, delivery_id: int) -> Outgoing | None:
-    """The signed request of a delivery handed to a worker; None when there is nothing to send."""
-    row = (
+async def claim_delivery(session: AsyncSession, delivery_id: int, *, max_attempts: int) -> tuple[str, int] | None:
+    """Take a handed-out delivery for one attempt: (token, attempt number), or None if there is nothing to do.
+
+    Waits for the relay's lock (its message can arrive before it commits). One worker per hand-out: a second
+    message for it (the relay sent it again) finds it claimed. An attempt is counted here, before sending, so
+    a delivery whose attempts keep crashing the worker still comes to an end.
+    """
+    delivery = await session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
+    if delivery is None or delivery.status != SENDING or delivery.claim is not None:
+        return None
+    delivery.attempts += 1
+    if delivery.attempts > max_attempts:
+        delivery.status, delivery.last_error = FAILED, f"gave up after {max_attempts} attempts"
+        return None
+    delivery.claim = secrets.token_hex(8)
+    return delivery.claim, delivery.attempts
+
+
+async def outgoing(session: AsyncSession, settings: Settings, delivery_id: int, claim: str) -> Outgoing | None:
+    """The signed request of a claimed delivery; None (and the delivery failed) when its receiver is disabled."""
+    delivery, event, subscription, integration = (
         await session.execute(
             select(WebhookDelivery, WebhookEvent, WebhookSubscription, Integration)
             .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
@@ -176,51 +199,50 @@ async def outgoing(session: AsyncSession, settings: Settings, delivery_id: int) 
             .join(Integration, Integration.id == WebhookSubscription.integration_id)
             .where(WebhookDelivery.id == delivery_id)
         )
-    ).one_or_none()
-    if row is None or row.WebhookDelivery.status != SENDING:
-        return None
-    delivery, event, subscription, integration = row
+    ).one()
     if subscription.disabled_at is not None or integration.disabled_at is not None:
-        delivery.status, delivery.last_error = FAILED, "the subscription or its integration is disabled"
+        if delivery.claim == claim:
+            delivery.status, delivery.claim = FAILED, None
+            delivery.last_error = "the subscription or its integration is disabled"
         return None
-    body = json.dumps(event.payload, separators=(",", ":")).encode()
+    body = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()
     webhook_id, timestamp = f"msg_{event.id}", int(datetime.now(UTC).timestamp())
-    secrets = [unseal(settings, integration.secret)]
+    keys = [unseal(settings, integration.secret)]
     if integration.previous_secret and integration.previous_until and integration.previous_until > datetime.now(UTC):
-        secrets.append(unseal(settings, integration.previous_secret))  # receivers still on the old one verify too
+        keys.append(unseal(settings, integration.previous_secret))  # receivers still on the old one verify too
     headers = {
         "content-type": "application/json",
         "webhook-id": webhook_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": " ".join(sign(s, webhook_id, timestamp, body) for s in secrets),
+        "webhook-signature": " ".join(sign(key, webhook_id, timestamp, body) for key in keys),
     }
-    return Outgoing(subscription.url, body, headers)
+    return Outgoing(claim, subscription.url, body, headers)
 
 
 async def record_attempt(
     session: AsyncSession,
     settings: Settings,
     delivery_id: int,
+    claim: str,
     *,
     status_code: int | None,
     retry_after: float | None,
     error: str | None,
     duration_ms: float,
 ) -> str:
-    """Log the attempt and decide what follows: delivered, the next attempt, or failed. Returns the status."""
-    delivery = await session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
-    if delivery is None or delivery.status != SENDING:
-        return delivery.status if delivery else FAILED  # another worker settled it meanwhile
+    """Log the attempt, and if it is the delivery's current one decide what follows: delivered, the next attempt,
+    or failed. A late attempt (the relay handed the delivery out again meanwhile) is logged and changes nothing."""
     session.add(WebhookAttempt(delivery_id=delivery_id, status_code=status_code, duration_ms=duration_ms, error=error))
-    delivery.attempts += 1
+    delivery = await session.scalar(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update())
+    if delivery.status != SENDING or delivery.claim != claim:
+        return delivery.status
+    delivery.claim = None
     now = datetime.now(UTC)
     if status_code is not None and 200 <= status_code < 300:
         delivery.status, delivery.delivered_at, delivery.last_error = DELIVERED, now, None
         return DELIVERED
-    reason = error or (
-        f"HTTP {status_code} (redirects are not followed)" if 300 <= status_code < 400 else f"HTTP {status_code}"
-    )
-    delivery.last_error = reason
+    redirected = status_code is not None and 300 <= status_code < 400
+    delivery.last_error = error or f"HTTP {status_code}" + (" (redirects are not followed)" if redirected else "")
     if status_code == 410:  # the receiver says this URL is gone for good
         delivery.status = FAILED
         await session.execute(
@@ -235,20 +257,24 @@ async def record_attempt(
         return FAILED
     delay = schedule[delivery.attempts - 1] * random.uniform(0.8, 1.2)  # jitter: retries of one outage spread
     if status_code in (429, 503) and retry_after is not None:
-        delay = min(retry_after, 86400.0)  # what the receiver asked for, at most a day
+        delay = max(delay, min(retry_after, 86400.0))  # what the receiver asked for, at most a day
     delivery.status, delivery.next_attempt_at = PENDING, now + timedelta(seconds=delay)
     return PENDING
 
 
-async def redeliver(session: AsyncSession, delivery_id: int) -> WebhookDelivery:
-    """Send a delivery again now, whatever became of it (the same event, the same webhook-id)."""
-    delivery = await session.get(WebhookDelivery, delivery_id) if 1 <= delivery_id <= MAX_ID else None
-    if delivery is None:
+async def redeliver(session: AsyncSession, delivery_id: int) -> None:
+    """Send a delivery again now (the same event, the same webhook-id), with a fresh schedule; 409 while it is
+    being sent."""
+    if not 1 <= delivery_id <= MAX_ID or await session.get(WebhookDelivery, delivery_id) is None:
         raise NotFound(f"delivery {delivery_id} does not exist")
-    if delivery.status != SENDING:
-        delivery.status, delivery.next_attempt_at = PENDING, datetime.now(UTC)
-        await session.flush()
-    return delivery
+    again = await session.scalar(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status != SENDING)
+        .values(status=PENDING, next_attempt_at=func.now(), attempts=0)
+        .returning(WebhookDelivery.id)
+    )
+    if again is None:
+        raise Conflict(f"delivery {delivery_id} is being sent now; see its attempts")
 
 
 async def deliveries(

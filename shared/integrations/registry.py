@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.models import ApiKey
@@ -39,16 +40,20 @@ async def create_integration(session: AsyncSession, settings: Settings, name: st
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
         raise InvalidIntegration(f"unknown event types: {', '.join(unknown)} (known: {', '.join(EVENT_TYPES)})")
-    if await session.scalar(select(Integration.id).where(func.lower(Integration.name) == name.lower())):
-        raise Conflict(f"an integration named {name!r} exists already")
     # Its articles are `submitted_by` its name, which a key of that name reads: only an integration key may.
     other_role = await session.scalar(select(ApiKey.role).where(func.lower(ApiKey.name) == name.lower()))
     if other_role is not None and other_role != Role.integration:
         raise Conflict(f"a {other_role} key is named {name!r}; an integration takes a name of its own")
     secret = new_secret()
-    integration = Integration(name=name, event_types=sorted(set(event_types)), secret=seal(settings, secret))
-    session.add(integration)
-    await session.flush()
+    # One statement: of two made at once with one name (in any case), the second finds the first.
+    integration = await session.scalar(
+        insert(Integration)
+        .values(name=name, event_types=sorted(set(event_types)), secret=seal(settings, secret))
+        .on_conflict_do_nothing()
+        .returning(Integration)
+    )
+    if integration is None:
+        raise Conflict(f"an integration named {name!r} exists already")
     return Made(integration, secret)
 
 

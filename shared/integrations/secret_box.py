@@ -26,14 +26,19 @@ def _key(settings: Settings) -> bytes:
         return settings.secret_key.encode()
     path = Path(settings.data_dir) / "secret.key"
     if not path.exists():
+        # Written whole under another name, then linked into place: a process that reads it while another
+        # makes it sees either no file or the whole key, and of two made at once, the first one stays.
         path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".secret.key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(Fernet.generate_key())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it meanwhile
+            os.link(draft, path)
+        except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "wb") as f:
-                f.write(Fernet.generate_key())
+        finally:
+            draft.unlink()
     return path.read_bytes().strip()
 
 

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 
 PREFIX = "whsec_"
 TOLERANCE_SECONDS = 5 * 60  # older or further ahead than this: refused (replays, skewed clocks)
@@ -38,12 +39,17 @@ def sign(secret: str, webhook_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(mac.digest()).decode()
 
 
-def verify(secrets_: list[str], headers: dict[str, str], body: bytes, now: float) -> str:
-    """The delivery's `webhook-id` when one of its signatures was made with one of ``secrets_``; else raises
-    BadSignature. Nothing of the body is read but its bytes."""
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    webhook_id: str
+    timestamp: str
+    signatures: list[bytes]
+
+
+def parse(headers: dict[str, str], now: float) -> Delivery:
+    """The delivery's headers, read; raises BadSignature when they are missing, malformed or out of time."""
     webhook_id = headers.get("webhook-id", "")
     timestamp = headers.get("webhook-timestamp", "")
-    signatures = headers.get("webhook-signature", "")
     if not _ID.fullmatch(webhook_id):
         raise BadSignature("missing or malformed webhook-id header")
     if not _TIMESTAMP.fullmatch(timestamp):
@@ -51,7 +57,7 @@ def verify(secrets_: list[str], headers: dict[str, str], body: bytes, now: float
     if abs(now - int(timestamp)) > TOLERANCE_SECONDS:
         raise BadSignature("webhook-timestamp is more than 5 minutes away from now")
     given = []
-    for part in signatures.split(" ")[:16]:  # a few secrets at most are ever in rotation
+    for part in headers.get("webhook-signature", "").split(" ")[:16]:  # a few secrets at most are in rotation
         version, _, encoded = part.partition(",")
         if version != "v1" or not encoded:
             continue
@@ -61,9 +67,14 @@ def verify(secrets_: list[str], headers: dict[str, str], body: bytes, now: float
             continue
     if not given:
         raise BadSignature("missing or malformed webhook-signature header (v1,<base64>)")
-    signed = f"{webhook_id}.{timestamp}.".encode() + body
+    return Delivery(webhook_id, timestamp, given)
+
+
+def verify(secrets_: list[str], delivery: Delivery, body: bytes) -> None:
+    """Raises BadSignature unless one of the delivery's signatures was made with one of ``secrets_``. Nothing
+    of the body is read but its bytes."""
+    signed = f"{delivery.webhook_id}.{delivery.timestamp}.".encode() + body
     expected = [hmac.new(_key(secret), signed, hashlib.sha256).digest() for secret in secrets_]
     # Every pair compared, in constant time each: how far a guess got is not told by the time taken.
-    if not any([hmac.compare_digest(e, g) for e in expected for g in given]):
+    if not any([hmac.compare_digest(e, g) for e in expected for g in delivery.signatures]):
         raise BadSignature("no valid signature")
-    return webhook_id

@@ -28,8 +28,11 @@ DECIDED = ("corroborated", "disputed")
 AGE_BUCKETS = ("under_1h", "1h_to_24h", "1d_to_7d", "over_7d")
 
 
-def _of_source(source: str | None, article_alias: str = "a") -> str:
-    return f" AND {article_alias}.source = :source" if source is not None else ""
+def _by_source(source: str | None) -> tuple[str, str]:
+    """The join and the condition that keep one outlet's claims; nothing to join when all are wanted."""
+    if source is None:
+        return "", ""
+    return " JOIN article a ON a.id = c.article_id", " AND a.source = :source"
 
 
 def _params(window: Period, source: str | None, **extra) -> dict:
@@ -38,12 +41,12 @@ def _params(window: Period, source: str | None, **extra) -> dict:
 
 async def summary(session: AsyncSession, window: Period, source: str | None, now: datetime) -> dict:
     params = _params(window, source, now=now)
-    where_source = _of_source(source)
+    join, where_source = _by_source(source)
     by_state = {
         state: count
         for state, count in await session.execute(
             text(
-                "SELECT c.state, count(*) FROM claim c JOIN article a ON a.id = c.article_id "
+                f"SELECT c.state, count(*) FROM claim c{join} "
                 f"WHERE c.created_at >= :start AND c.created_at < :end{where_source} GROUP BY c.state"
             ),
             params,
@@ -58,13 +61,15 @@ async def summary(session: AsyncSession, window: Period, source: str | None, now
                        count(*) FILTER (WHERE e.from_state IN {DECIDED} AND e.to_state = 'unverified') AS reopened,
                        count(c.suggested_state) FILTER (WHERE e.to_state IN {DECIDED}) AS with_suggestion,
                        count(*) FILTER (WHERE e.to_state IN {DECIDED} AND e.to_state = c.suggested_state) AS followed
-                FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                FROM claim_event e JOIN claim c ON c.id = e.claim_id{join}
                 WHERE e.kind = 'transition' AND e.created_at >= :start AND e.created_at < :end{where_source}
                 """
             ),
             params,
         )
     ).one()
+    # A first verdict: one with no verdict before it on the same claim (ids grow with time), found through
+    # the claim's own events, so only the period's verdicts are read.
     to_verdict = (
         await session.execute(
             text(
@@ -73,12 +78,16 @@ async def summary(session: AsyncSession, window: Period, source: str | None, now
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) AS median,
                        percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) AS p90
                 FROM (
-                    SELECT extract(epoch FROM min(e.created_at) - c.created_at) AS seconds, min(e.created_at) AS first
-                    FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
-                    WHERE e.kind = 'transition' AND e.to_state IN {DECIDED} AND e.created_at < :end{where_source}
-                    GROUP BY c.id, c.created_at
+                    SELECT extract(epoch FROM e.created_at - c.created_at) AS seconds
+                    FROM claim_event e JOIN claim c ON c.id = e.claim_id{join}
+                    WHERE e.kind = 'transition' AND e.to_state IN {DECIDED}
+                      AND e.created_at >= :start AND e.created_at < :end{where_source}
+                      AND NOT EXISTS (
+                          SELECT 1 FROM claim_event earlier
+                          WHERE earlier.claim_id = e.claim_id AND earlier.id < e.id
+                            AND earlier.kind = 'transition' AND earlier.to_state IN {DECIDED}
+                      )
                 ) firsts
-                WHERE first >= :start
                 """
             ),
             params,
@@ -94,7 +103,7 @@ async def summary(session: AsyncSession, window: Period, source: str | None, now
                        count(*) FILTER (WHERE age >= interval '7 days') AS over_7d
                 FROM (
                     SELECT CAST(:now AS timestamptz) - c.created_at AS age
-                    FROM claim c JOIN article a ON a.id = c.article_id
+                    FROM claim c{join}
                     WHERE c.state = 'unverified'{where_source}
                 ) unverified
                 """
@@ -105,7 +114,7 @@ async def summary(session: AsyncSession, window: Period, source: str | None, now
     linked = await session.scalar(
         text(
             "SELECT count(DISTINCT l.claim_id) FROM claim_link l JOIN claim c ON c.id = l.claim_id "
-            f"JOIN article a ON a.id = c.article_id WHERE c.created_at >= :start AND c.created_at < :end{where_source}"
+            f"{join} WHERE c.created_at >= :start AND c.created_at < :end{where_source}"
         ),
         params,
     )
@@ -132,7 +141,7 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
     """One row per interval (UTC days, or ISO weeks from Monday) touching the period, empty ones as zero.
     Each counts what falls both in the interval and in the period; the backlog is that at the interval's end
     (at `to`, for an interval that ends after it)."""
-    where_source = _of_source(source)
+    join, where_source = _by_source(source)
     trunc = f"date_trunc('{interval}', {{}} AT TIME ZONE 'UTC')"
     buckets = f"""
         SELECT generate_series({trunc.format("CAST(:start AS timestamptz)")},
@@ -143,7 +152,7 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
         query = f"""
             WITH buckets AS ({buckets}), counted AS (
                 SELECT {trunc.format("c.created_at")} AS start, count(*) AS claims_created
-                FROM claim c JOIN article a ON a.id = c.article_id
+                FROM claim c{join}
                 WHERE c.created_at >= :start AND c.created_at < :end{where_source} GROUP BY 1
             )
             SELECT b.start, coalesce(claims_created, 0) AS claims_created
@@ -155,7 +164,7 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
                 SELECT {trunc.format("e.created_at")} AS start,
                        count(*) FILTER (WHERE e.to_state = 'corroborated') AS corroborated,
                        count(*) FILTER (WHERE e.to_state = 'disputed') AS disputed
-                FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                FROM claim_event e JOIN claim c ON c.id = e.claim_id{join}
                 WHERE e.kind = 'transition' AND e.to_state IN {DECIDED}
                   AND e.created_at >= :start AND e.created_at < :end{where_source}
                 GROUP BY 1
@@ -168,23 +177,23 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
         # each transition since then is undone (a verdict puts its claim back, a reopening takes it out).
         # Only what happened since the period began is read, in one pass, grouped by interval.
         query = f"""
-            WITH buckets AS ({buckets}), changes AS (
+            WITH buckets AS ({buckets}), changes AS MATERIALIZED (  -- once, not once an interval
                 SELECT CASE WHEN t >= :end THEN 'infinity'::timestamp ELSE {trunc.format("t")} END AS g,
                        sum(change) AS change
                 FROM (
-                    SELECT c.created_at AS t, -1 AS change FROM claim c JOIN article a ON a.id = c.article_id
+                    SELECT c.created_at AS t, -1 AS change FROM claim c{join}
                     WHERE c.created_at >= (SELECT min(start) FROM buckets) AT TIME ZONE 'UTC'{where_source}
                     UNION ALL
                     SELECT e.created_at,
                            CASE WHEN e.from_state = 'unverified' AND e.to_state IN {DECIDED} THEN 1
                                 WHEN e.from_state IN {DECIDED} AND e.to_state = 'unverified' THEN -1 ELSE 0 END
-                    FROM claim_event e JOIN claim c ON c.id = e.claim_id JOIN article a ON a.id = c.article_id
+                    FROM claim_event e JOIN claim c ON c.id = e.claim_id{join}
                     WHERE e.kind = 'transition'
                       AND e.created_at >= (SELECT min(start) FROM buckets) AT TIME ZONE 'UTC'{where_source}
                 ) moves
                 GROUP BY 1
             ), today AS (
-                SELECT count(*) AS backlog FROM claim c JOIN article a ON a.id = c.article_id
+                SELECT count(*) AS backlog FROM claim c{join}
                 WHERE c.state = 'unverified'{where_source}
             )
             SELECT b.start,

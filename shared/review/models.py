@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,4 +29,11 @@ class ClaimEvent(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('transition', 'assignment', 'note')", name="kind"),
         Index("ix_claim_event_claim_id", "claim_id", "id"),
+        # Verdicts and reopenings by time (the reports).
+        Index(
+            "ix_claim_event_transition_created_at",
+            "created_at",
+            postgresql_include=["claim_id", "from_state", "to_state"],
+            postgresql_where=text("kind = 'transition'"),
+        ),
     )

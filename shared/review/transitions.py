@@ -18,7 +18,7 @@ from shared.auth.keys import Principal
 from shared.claims.models import Claim
 from shared.errors import AppError, NotFound
 from shared.evidence.models import Evidence
-from shared.integrations.outbound import MAX_TEXT, emit_claim_event
+from shared.integrations.outbound import emit_claim_event
 from shared.related.links import linked_ids
 from shared.review.models import ClaimEvent
 from shared.review.states import check_move, check_permission, may_cite_evidence
@@ -168,7 +168,7 @@ async def transition(
     # The same claim elsewhere is offered this verdict (or, after a reopening, no longer offered it).
     await refresh_suggestions(session, await linked_ids(session, claim_id))
     await emit_claim_event(
-        session, "claim.state_changed", claim_id, from_state=from_state, rationale=rationale[:MAX_TEXT],
+        session, "claim.state_changed", claim_id, from_state=from_state, rationale=rationale,
         by=principal.name, at=event.created_at.isoformat(),
     )  # fmt: skip
     return moved, event

@@ -11,7 +11,9 @@ import sys
 
 from sqlalchemy import func, select
 
-from shared.models import Article
+from shared.integrations import outbound
+from shared.integrations.registry import create_integration
+from shared.models import Article, WebhookEvent
 from tests.support.services import ROOT
 from tests.support.waiting import eventually
 
@@ -96,3 +98,28 @@ async def test_stopped_halfway_and_run_again_the_total_is_the_same(servers, db, 
 
 async def _some(db) -> bool:
     return await articles(db) >= 1000
+
+
+async def test_an_archive_tells_no_subscriber_unless_asked(servers, db, settings, tmp_path):
+    """Importing is not publishing: the sender's webhook subscriptions hear of it only with --events."""
+    async with db() as session, session.begin():
+        made = await create_integration(session, settings, "Wire desk", ["article.processed"])
+        allowed = settings.model_copy(update={"fetch_allow_hosts": ["127.0.0.1"]})
+        await outbound.subscribe(
+            session, allowed, made.integration.id, "http://127.0.0.1:9/hook", ["article.processed"]
+        )
+    path = tmp_path / "few.jsonl"
+    path.write_text("".join(json.dumps({"title": f"T{n}", "body": f"The agency said {n} homes flooded.",
+                                        "external_id": f"few-{n}"}) + "\n" for n in range(3)))  # fmt: skip
+    path.write_text(path.read_text() + '{"title": ' + "1" * 5000 + ', "body": "x"}\n')  # too long a number
+    run, env = command(path, servers[0])
+    env["FACTCHECK_SECRET_KEY"] = settings.secret_key
+    quiet = await complete(run, env)
+    assert summary(quiet.stdout) == (3, 0, 1) and "line 4: not valid JSON" in quiet.stdout
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(WebhookEvent)) == 0
+    path.write_text(path.read_text().replace("few-", "loud-"))
+    told = await complete([*run, "--events"], env)
+    assert summary(told.stdout) == (3, 0, 1)
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(WebhookEvent)) == 3

@@ -1,5 +1,7 @@
 """`make bench`: the claim extractor alone, ingest through the HTTP API under concurrent load,
-verification throughput against slow sources, and related claims with a million stored (tests/bench/related.py).
+verification throughput against slow sources, and on the desk at scale (`make seed-large`, a million claims):
+related claims (tests/bench/related.py), the editors' reports, the queue and the CSV export
+(tests/bench/reports.py).
 
 Ingest: the API runs in its own process (as `make run` runs it) against a database of the benchmark's
 own; the load comes from this process, and no relay or worker runs meanwhile. Verification: one worker
@@ -22,7 +24,6 @@ from pathlib import Path
 
 import httpx
 import pysbd
-from sqlalchemy import make_url, text
 
 from shared import embedded
 from shared.auth.keys import create_key
@@ -33,7 +34,8 @@ from shared.db import create_engine, session_factory, unit_of_work
 from shared.schema import upgrade
 from tests.bench import article
 from tests.bench.related import main as bench_related
-from tests.bench.related import stored_claims
+from tests.bench.reports import bench_reports
+from tests.bench.seed import large_database
 from tests.bench.verification import bench_verification
 from tests.conftest import _fresh_database
 from tests.support.services import ROOT
@@ -137,8 +139,8 @@ async def _key(database_url: str, role: Role) -> str:
 
 
 @contextmanager
-def api(database_url: str, redis_url: str, workers: int = 1) -> Iterator[str]:
-    """The API on a free port of loopback, as `make run` starts it: its base URL."""
+def api(database_url: str, redis_url: str, workers: int = 1) -> Iterator[tuple[str, int]]:
+    """The API on a free port of loopback, as `make run` starts it: its base URL and process id."""
     port = embedded.free_port()
     env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
     proc = subprocess.Popen(
@@ -149,30 +151,16 @@ def api(database_url: str, redis_url: str, workers: int = 1) -> Iterator[str]:
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_for(base_url, proc)
-        yield base_url
+        yield base_url, proc.pid
     finally:
         proc.terminate()
         proc.wait(20)
 
 
 def ingest(settings: Settings, title: str, body: str, args) -> dict:
-    with api(settings.database_url, settings.redis_url, args.api_workers) as base_url:
+    with api(settings.database_url, settings.redis_url, args.api_workers) as (base_url, _pid):
         key = asyncio.run(_key(settings.database_url, Role.integration))
         return asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
-
-
-def _database(server_url: str, name: str) -> str:
-    """The database `name` on the server, created if missing, kept otherwise (the large archive takes minutes)."""
-
-    async def create() -> None:
-        engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-                await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        await engine.dispose()
-
-    asyncio.run(create())
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> None:
@@ -185,9 +173,9 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=5, help="sources each claim cites")
     parser.add_argument("--verify-articles", type=int, default=20, help="articles whose claims are verified")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (tasks at once)")
-    parser.add_argument("--related-claims", type=int, default=1_000_000, help="claims stored for the related bench")
+    parser.add_argument("--large-claims", type=int, default=1_000_000, help="claims of the desk at scale (seed-large)")
     parser.add_argument("--related-articles", type=int, default=100, help="new articles matched against them")
-    parser.add_argument("--skip", choices=["ingest", "verify", "related"], action="append", default=[])
+    parser.add_argument("--skip", choices=["ingest", "verify", "related", "reports"], action="append", default=[])
     args = parser.parse_args()
     title, body = article.TITLE, article.BODY
     if args.article:
@@ -211,16 +199,16 @@ def main() -> None:
                 log_dir=ROOT / ".data" / "bench" / "logs",
             )  # fmt: skip
         if "related" not in args.skip:
-            large_url = _database(server_url, "factcheck_bench_large")
-            upgrade(large_url)
-            if stored_claims(large_url) < args.related_claims:
-                large_url = _fresh_database(server_url, "factcheck_bench_large")
-                upgrade(large_url)
-            with api(large_url, redis_url) as base_url:
+            large_url = large_database(server_url, args.large_claims)
+            with api(large_url, redis_url) as (base_url, pid):
                 key = asyncio.run(_key(large_url, Role.reviewer))
                 related = bench_related(
-                    large_url, args.related_claims, args.related_articles, 200, progress, base_url, key
+                    large_url, args.large_claims, args.related_articles, 200, progress, base_url, key
                 )
+                if "reports" not in args.skip:
+                    editor = asyncio.run(_key(large_url, Role.editor))
+                    reports = asyncio.run(bench_reports(base_url, editor, key, pid, progress))
+                    print(file=sys.stderr)
 
     print(f"article: {len(body)} characters; {os.cpu_count()} cores")
     print(f"extractor alone:  {sentences_per_s:,.0f} sentences/s on one core (split, scored by the model, claims "
@@ -246,6 +234,15 @@ def main() -> None:
               f"{related['reworded_linked']:.0%} of the reworded claims linked); "
               f"GET /v1/claims/{{id}}/related over HTTP {r['median']:.1f} ms median, p95 {r['p95']:.1f} ms "
               f"({r['n']} lookups)")  # fmt: skip
+        if "reports" not in args.skip:
+            print(f"reports (with {args.large_claims:,} claims; 20 requests each, one at a time):")
+            for name, r in reports["reports"].items():
+                print(f"  {name:38} {r['median']:7.1f} ms median, p95 {r['p95']:7.1f} ms")
+            q, c = reports["queue"], reports["csv"]
+            print(f"queue pages:      {q['median']:.1f} ms median, p95 {q['p95']:.1f} ms, {q['per_s']:,.0f} pages/s "
+                  f"(16 reviewers at once, 5 filter sets, 10 s)")  # fmt: skip
+            print(f"CSV export:       {c['rows']:,} rows, {c['rows_per_s']:,.0f} rows/s, API memory rose "
+                  f"{c['memory_rise_mb']:.0f} MB")  # fmt: skip
         for name, plan in related["plans"].items():
             print(f"\nplan of the {name} lookup:\n{plan}")
 

@@ -202,3 +202,38 @@ def test_the_cli_makes_lists_rotates_and_disables_integrations(servers, tmp_path
     subprocess.run([*run, "disable", integration_id], cwd=ROOT, env=env, capture_output=True, check=True)
     listed = subprocess.run([*run, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     assert "disabled" in next(line for line in listed.splitlines() if "cli-cms" in line)
+
+
+async def test_a_number_too_long_to_read_is_422_not_500(api_url, db, integration):
+    integration_id, secret = integration
+    body = b'{"title": ' + b"1" * 5000 + b', "body": "x"}'
+    async with httpx.AsyncClient(base_url=api_url) as http:
+        answer = await http.post(f"/v1/webhooks/{integration_id}/articles", content=body, headers=signed(secret, body))
+    assert answer.status_code == 422 and answer.json()["error"] == "invalid_json"
+    assert await counts(db) == (0, 0, 0)
+
+
+async def test_two_batches_of_the_same_articles_in_opposite_orders_at_once(api_url, db, integration):
+    integration_id, secret = integration
+    articles = [article(external_id=f"both-{n}", title=f"Report {n}") for n in range(30)]
+    forward, backward = json.dumps(articles).encode(), json.dumps(articles[::-1]).encode()
+    async with httpx.AsyncClient(base_url=api_url, timeout=60) as http:
+        answers = await asyncio.gather(
+            http.post(f"/v1/webhooks/{integration_id}/articles", content=forward, headers=signed(secret, forward, "f")),
+            http.post(
+                f"/v1/webhooks/{integration_id}/articles", content=backward, headers=signed(secret, backward, "b")
+            ),
+        )
+    assert [a.status_code for a in answers] == [200, 200], [a.text[:300] for a in answers]
+    statuses = sorted(r["status"] for a in answers for r in a.json()["results"])
+    assert statuses == [200] * 30 + [201] * 30  # each article made once, found by the other batch
+    assert (await counts(db))[0] == 30
+
+
+async def test_integrations_of_one_name_made_at_once_make_one(api_url, keys):
+    admin = {"Authorization": f"Bearer {keys['admin']}"}
+    async with httpx.AsyncClient(base_url=api_url, headers=admin) as http:
+        answers = await asyncio.gather(
+            *(http.post("/v1/integrations", json={"name": name}) for name in ("Same", "same", "SAME", "Same"))
+        )
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]

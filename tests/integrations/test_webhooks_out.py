@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
 from shared.articles.ingest import ingest_article
@@ -15,7 +15,7 @@ from shared.articles.schemas import ArticleCreate
 from shared.evidence.fetcher import FetchError, SafeFetcher, new_http_client
 from shared.integrations import outbound
 from shared.integrations.registry import create_integration
-from shared.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from shared.models import Claim, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from tests.support.articles import article
 from tests.support.services import ServiceProcess, running, service_env
 from tests.support.waiting import eventually
@@ -113,7 +113,7 @@ async def test_a_worker_killed_during_a_delivery_delivers_after_a_restart(db, se
 
     web.handle("/hook", receiver)
     await send_article(db, settings, "out-killed")
-    env = env_for(settings, FACTCHECK_WEBHOOK_TIMEOUT_SECONDS="20", FACTCHECK_WEBHOOK_STUCK_AFTER_SECONDS="2")
+    env = env_for(settings, FACTCHECK_WEBHOOK_STUCK_AFTER_SECONDS="4")
     with running("relay", env=env, log_dir=log_dir):
         first = ServiceProcess("worker", env, log_dir).start()
         try:
@@ -139,7 +139,9 @@ async def test_retry_after_redirects_and_the_schedule(db, settings, desk):
             found = await session.scalar(select(WebhookDelivery))
             await outbound.mark_sending(session, [found.id])
         async with db() as session, session.begin():
-            await outbound.record_attempt(session, quick, found.id, duration_ms=1.0, **outcome)
+            claim, _ = await outbound.claim_delivery(session, found.id, max_attempts=3)
+        async with db() as session, session.begin():
+            await outbound.record_attempt(session, quick, found.id, claim, duration_ms=1.0, **outcome)
         return await delivery(db)
 
     now = datetime.now(UTC)
@@ -194,3 +196,49 @@ async def test_payloads_are_small_and_name_the_article(db, settings, desk):
     assert len(body) < 20_000
     assert event.payload["data"]["links"]["article"] == f"/v1/articles/{event.payload['data']['article_id']}"
     assert {"source", "external_id", "claims"} <= set(event.payload["data"])
+
+
+async def test_a_late_attempt_is_logged_and_changes_nothing(db, settings, desk):
+    """The relay handed the delivery out again (its first worker seemed dead): the first one's answer, coming
+    after all, is kept in the log, but only the current attempt moves the delivery on."""
+    await send_article(db, settings, "out-late")
+    async with db() as session, session.begin():
+        found = await session.scalar(select(WebhookDelivery))
+        await outbound.mark_sending(session, [found.id])
+    async with db() as session, session.begin():
+        late, _ = await outbound.claim_delivery(session, found.id, max_attempts=8)
+    async with db() as session, session.begin():
+        assert await outbound.claim_delivery(session, found.id, max_attempts=8) is None  # claimed: one worker only
+        await outbound.mark_sending(session, [found.id])  # handed out again
+    async with db() as session, session.begin():
+        current, attempt = await outbound.claim_delivery(session, found.id, max_attempts=8)
+    assert attempt == 2
+    async with db() as session, session.begin():
+        status = await outbound.record_attempt(
+            session, settings, found.id, late, status_code=200, retry_after=None, error=None, duration_ms=5.0
+        )
+    assert status == "sending"  # logged, nothing decided
+    async with db() as session, session.begin():
+        status = await outbound.record_attempt(
+            session, settings, found.id, current, status_code=500, retry_after=None, error=None, duration_ms=5.0
+        )
+    assert status == "pending"
+    async with db() as session:
+        attempts = list(await session.scalars(select(WebhookAttempt.status_code).order_by(WebhookAttempt.id)))
+    assert attempts == [200, 500]
+
+
+async def test_payloads_stay_under_20_kb_in_any_script(db, settings, desk):
+    allowed = settings.model_copy(update=LOOPBACK)
+    async with db() as session, session.begin():
+        await outbound.subscribe(session, allowed, desk["id"], "http://127.0.0.1:9/states", ["claim.state_changed"])
+    stored = await send_article(db, settings, "out-script")
+    async with db() as session, session.begin():
+        claim_id = await session.scalar(select(Claim.id).where(Claim.article_id == stored["id"]).limit(1))
+        await session.execute(update(Claim).where(Claim.id == claim_id).values(text="Ж😀" * 5000))
+        await outbound.emit_claim_event(
+            session, "claim.state_changed", claim_id, from_state="unverified", rationale="Ж😀" * 5000, by="Desk: Ana"
+        )
+    async with db() as session:
+        event = await session.scalar(select(WebhookEvent).where(WebhookEvent.type == "claim.state_changed"))
+    assert len(json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()) < 20_000

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.deps import RowId, SessionDep, SettingsDep, may
-from services.api.errors import error_responses
+from services.api.errors import ErrorBody, error_responses
 from shared.auth.roles import Action
 from shared.integrations import outbound
 from shared.integrations.inbound import MAX_BATCH, receive_articles
@@ -205,8 +205,9 @@ async def delivery_list(subscription_id: RowId, session: SessionDep, _: may(Acti
     status_code=status.HTTP_202_ACCEPTED,
     response_model=DeliveryRead,
     summary="Send a delivery again",
-    description="Now, with the same event and `webhook-id`, whatever became of it before.",
-    responses=error_responses(401, 403, 404, 422),
+    description="Now, with the same event and `webhook-id` and a fresh schedule, whatever became of it before; "
+    "409 while it is being sent.",
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def redeliver(delivery_id: RowId, session: SessionDep, _: may(Action.manage_integrations)):
     await outbound.redeliver(session, delivery_id)
@@ -241,9 +242,10 @@ class WebhookAnswer(BaseModel):
         "during a rotation). No API key. The body is one article or a list of 1 to "
         f"{MAX_BATCH} in the schema of `POST /v1/articles`, submitted by the integration. A `webhook-id` "
         "received before gets the first answer again and nothing is processed twice. A bad, missing or "
-        "stale signature, or an unknown or disabled integration: 401, and the body is not read further."
+        "stale signature, or an unknown or disabled integration: 401, and the body is not parsed."
     ),
-    responses=error_responses(401, 413, 422),
+    responses=error_responses(413, 422)
+    | {401: {"model": ErrorBody, "description": "Not signed by an enabled integration (the reason is given)."}},
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -1,0 +1,142 @@
+"""Editors' reports, the queue and the CSV export, through the API, on the desk `make seed-large` writes.
+
+- each report: 20 requests one after another (the latency an editor sees), median and p95;
+- the queue: pages with filters from 16 reviewers at once for a few seconds, median and p95;
+- the CSV of the whole year (a million rows): rows a second, and how far the API process's memory rose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+REPORTS = {
+    "summary, 30 days": ("/v1/reports/summary", {}),
+    "summary, a year": ("/v1/reports/summary", {"from": "{year_ago}"}),
+    "summary, one outlet": ("/v1/reports/summary", {"source": "Wire"}),
+    "timeseries verdicts, days of 90": ("/v1/reports/timeseries", {"metric": "verdicts", "from": "{quarter_ago}"}),
+    "timeseries backlog, weeks of a year": (
+        "/v1/reports/timeseries",
+        {"metric": "backlog", "interval": "week", "from": "{year_ago}"},
+    ),
+    "timeseries created, days of 30": ("/v1/reports/timeseries", {"metric": "claims_created"}),
+    "reviewers, 30 days": ("/v1/reports/reviewers", {}),
+    "sources, 30 days": ("/v1/reports/sources", {}),
+}
+QUEUES = [
+    {},
+    {"state": "unverified"},
+    {"source": "Wire", "sort": "age"},
+    {"suggested": "disputed", "min_score": "0.8"},
+    {"max_age_hours": "72"},
+]
+
+
+def _summary(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+    return {
+        "median": statistics.median(ordered) * 1000,
+        "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000,
+        "n": len(ordered),
+    }
+
+
+async def _reports(http: httpx.AsyncClient, progress) -> dict:
+    now = datetime.now(UTC)
+    moments = {
+        "year_ago": (now - timedelta(days=364)).isoformat(),
+        "quarter_ago": (now - timedelta(days=90)).isoformat(),
+    }
+    figures = {}
+    for n, (name, (path, params)) in enumerate(REPORTS.items()):
+        params = {k: v.format(**moments) for k, v in params.items()}
+        seconds = []
+        for _ in range(20):
+            started = time.perf_counter()
+            answer = await http.get(path, params=params)
+            seconds.append(time.perf_counter() - started)
+            assert answer.status_code == 200, (path, answer.text[:300])
+        figures[name] = _summary(seconds)
+        progress("reports  ", n + 1, len(REPORTS))
+    return figures
+
+
+async def _queue(http: httpx.AsyncClient, seconds: float, concurrency: int) -> dict:
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+
+    async def reviewer(k: int) -> None:
+        n = k
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            answer = await http.get("/v1/queue", params=QUEUES[n % len(QUEUES)])
+            latencies.append(time.perf_counter() - started)
+            assert answer.status_code == 200, answer.text[:300]
+            n += 1
+
+    await asyncio.gather(*(reviewer(k) for k in range(concurrency)))
+    return _summary(latencies) | {"per_s": len(latencies) / seconds}
+
+
+class _PeakMemory:
+    """The highest resident memory of a process while it runs, sampled every 20 ms from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.path = Path(f"/proc/{pid}/status")
+        self.start = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _rss(self) -> int:
+        line = next(line for line in self.path.read_text().splitlines() if line.startswith("VmRSS:"))
+        return int(line.split()[1]) * 1024
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> _PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+async def _csv(http: httpx.AsyncClient, api_pid: int) -> dict:
+    params = {"from": (datetime.now(UTC) - timedelta(days=366)).isoformat()}
+    rows = 0
+    with _PeakMemory(api_pid) as memory:
+        started = time.perf_counter()
+        async with http.stream("GET", "/v1/exports/claims.csv", params=params, timeout=600) as answer:
+            assert answer.status_code == 200
+            async for chunk in answer.aiter_bytes():
+                rows += chunk.count(b"\r\n")
+        elapsed = time.perf_counter() - started
+    return {
+        "rows": rows - 1,
+        "rows_per_s": (rows - 1) / elapsed,
+        "memory_rise_mb": (memory.peak - memory.start) / 2**20,
+    }
+
+
+async def bench_reports(base_url: str, editor_key: str, reviewer_key: str, api_pid: int, progress) -> dict:
+    editor = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {editor_key}"}, timeout=60)
+    reviewer = httpx.AsyncClient(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {reviewer_key}"},
+        timeout=60,
+        limits=httpx.Limits(max_connections=16),
+    )
+    async with editor, reviewer:
+        reports = await _reports(editor, progress)
+        queue = await _queue(reviewer, seconds=10, concurrency=16)
+        export = await _csv(editor, api_pid)
+    return {"reports": reports, "queue": queue, "csv": export}
