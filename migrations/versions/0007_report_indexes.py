@@ -1,4 +1,5 @@
-"""Indexes for the editors' reports: claims and verdicts by time, the backlog by age, outlets, holders.
+"""Indexes for the editors' reports (claims and verdicts by time, the backlog by age, outlets, holders) and
+for the queue's pages.
 
 Revision ID: 0007
 Revises: 0006
@@ -30,9 +31,19 @@ def upgrade() -> None:
         postgresql_where=sa.text("kind = 'transition'"),
     )
     op.create_index("ix_article_received_at", "article", ["received_at"])
+    # The queue's pages, in its two orders, walked until a page is full.
+    unassigned = sa.text("assignee IS NULL")
+    op.create_index(
+        "ix_claim_queue_score", "claim", [sa.text("score DESC"), "created_at", "id"], postgresql_where=unassigned
+    )
+    op.create_index(
+        "ix_claim_queue_age", "claim", ["created_at", sa.text("score DESC"), "id"], postgresql_where=unassigned
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_claim_queue_age", table_name="claim")
+    op.drop_index("ix_claim_queue_score", table_name="claim")
     op.drop_index("ix_article_received_at", table_name="article")
     op.drop_index("ix_claim_event_transition_created_at", table_name="claim_event")
     op.drop_index("ix_claim_assignee", table_name="claim")

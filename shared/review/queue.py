@@ -9,7 +9,7 @@ import enum
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.articles.models import Article
@@ -67,12 +67,7 @@ async def queue(
         raise InvalidFilter(
             f"query.min_age_hours: {message}", extra={"fields": [{"field": "query.min_age_hours", "message": message}]}
         )
-    mine = (Claim.assignee == principal.name).label("mine")
-    query = (
-        select(Claim, Article.source, mine)
-        .join(Article, Article.id == Claim.article_id)
-        .where((Claim.assignee == principal.name) | Claim.assignee.is_(None))
-    )
+    query = select(Claim, Article.source).join(Article, Article.id == Claim.article_id)
     if where.state is not None:
         query = query.where(Claim.state == where.state)
     if where.article_id is not None:
@@ -88,12 +83,19 @@ async def queue(
     if where.decided_elsewhere is not None:
         decided = Claim.suggested_from_claim_id.is_not(None)
         query = query.where(decided if where.decided_elsewhere else ~decided)
-    # Age is measured from when the claim was found; "older than h hours" means created before now - h.
     if where.min_age_hours is not None:
         query = query.where(Claim.created_at <= func.now() - timedelta(hours=where.min_age_hours))
     if where.max_age_hours is not None:
         query = query.where(Claim.created_at >= func.now() - timedelta(hours=where.max_age_hours))
     order = (Claim.score.desc(), Claim.created_at) if sort is Sort.score else (Claim.created_at, Claim.score.desc())
-    query = query.order_by(case((Claim.assignee.is_(None), 1), else_=0), *order, Claim.id).limit(limit)
-    rows = await session.execute(query)
+    # Two reads, the caller's claims and then the unassigned ones, each in the order of an index on the
+    # unassigned claims (ix_claim_queue_*): a page is read by walking the index until it is full, not by
+    # sorting every matching claim (a million of them in a busy year).
+    mine = await session.execute(query.where(Claim.assignee == principal.name).order_by(*order, Claim.id).limit(limit))
+    rows = [(claim, source, True) for claim, source in mine]
+    if len(rows) < limit:
+        free = await session.execute(
+            query.where(Claim.assignee.is_(None)).order_by(*order, Claim.id).limit(limit - len(rows))
+        )
+        rows += [(claim, source, False) for claim, source in free]
     return [QueueEntry(claim, source, bool(is_mine)) for claim, source, is_mine in rows]
