@@ -88,3 +88,38 @@ def test_stored_claims_get_their_keys_anew(servers):
     assert asyncio.run(store_and_read("store")) == [42]
     upgrade(url)
     assert asyncio.run(store_and_read("read")) == match_keys(signature(claim))
+
+
+def test_transitions_made_before_0007_get_their_moment(servers):
+    """0007 records on each transition the claim's suggestion, age and whether it was the first verdict: for
+    the transitions already in the trail too."""
+    server_url, _ = servers
+    url = _fresh_database(server_url, "factcheck_migrations")
+    upgrade(url, "0006")
+
+    async def run(statements: list[str]) -> list:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            rows = [(await conn.execute(text(s))).all() if s.startswith("SELECT") else await conn.execute(text(s))
+                    for s in statements]  # fmt: skip
+        await engine.dispose()
+        return rows[-1]
+
+    asyncio.run(
+        run([
+            "INSERT INTO article (id, source, content_hash, title, body, language) "
+            "VALUES (1, 's', 'h', 't', 'b', 'en')",
+            "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, quantities, fingerprint, "
+            "suggested_state, created_at) VALUES (1, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f', 'disputed', "
+            "'2026-01-01T00:00:00Z')",
+            "INSERT INTO claim_event (claim_id, kind, actor, from_state, to_state, evidence_ids, created_at) VALUES "
+            "(1, 'transition', 'Ana', 'unverified', 'disputed', '[]', '2026-01-01T01:00:00Z'), "
+            "(1, 'transition', 'Eve', 'disputed', 'unverified', '[]', '2026-01-02T00:00:00Z'), "
+            "(1, 'transition', 'Ana', 'unverified', 'corroborated', '[]', '2026-01-03T00:00:00Z')",
+            "SELECT 1",
+        ])
+    )  # fmt: skip
+    upgrade(url)
+    rows = asyncio.run(run(["SELECT suggested_state, claim_age_seconds, first_verdict FROM claim_event ORDER BY id"]))
+    assert [tuple(r) for r in rows] == [("disputed", 3600.0, True), ("disputed", 86400.0, False),
+                                        ("disputed", 172800.0, False)]  # fmt: skip

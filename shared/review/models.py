@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Identity, Index, String, Text, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Identity, Index, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,6 +24,12 @@ class ClaimEvent(Base):
     rationale: Mapped[str | None] = mapped_column(Text)  # a transition's reason, or a note's text
     evidence_ids: Mapped[list[int]] = mapped_column(JSONB, nullable=False, default=list)
     assignee: Mapped[str | None] = mapped_column(String(200))  # with an assignment: who has it now (None: nobody)
+    # Of a transition's moment, filled in by the database (a trigger, migration 0007): the suggestion the claim
+    # carried, its age in seconds, whether this is its first verdict, and how long the actor had held it.
+    suggested_state: Mapped[str | None] = mapped_column(String(20))
+    claim_age_seconds: Mapped[float | None] = mapped_column(Float)
+    held_seconds: Mapped[float | None] = mapped_column(Float)  # since the claim was last assigned to the actor
+    first_verdict: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     created_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (
@@ -33,7 +39,14 @@ class ClaimEvent(Base):
         Index(
             "ix_claim_event_transition_created_at",
             "created_at",
-            postgresql_include=["claim_id", "from_state", "to_state"],
+            postgresql_include=[
+                "claim_id",
+                "from_state",
+                "to_state",
+                "suggested_state",
+                "first_verdict",
+                "claim_age_seconds",
+            ],
             postgresql_where=text("kind = 'transition'"),
         ),
     )
