@@ -21,10 +21,15 @@ install: $(STAMP) ## Create .venv and install the service with its development t
 run: $(STAMP) ## Start everything (embedded PostgreSQL and Redis unless FACTCHECK_DATABASE_URL/REDIS_URL are set)
 	$(BIN)/factcheck run
 
-tools: ## Install the system tools the tests use (docker-compose, to validate docker-compose.yml)
-	@command -v docker-compose >/dev/null || { [ "$$(id -u)" = 0 ] \
-		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; } \
-		|| echo "docker-compose missing: install it (apt-get install docker-compose) to validate the compose file"; }
+tools: ## Install the tools the tests use: docker-compose (validates docker-compose.yml), Chromium and axe-core (the page's browser tests)
+	@missing=""; command -v docker-compose >/dev/null || missing="docker-compose"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	[ -z "$$missing" ] || { [ "$$(id -u)" = 0 ] \
+		&& { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+		|| echo "missing: $$missing (apt-get install $$missing); the tests that need them are skipped"; }
+	@[ -f .data/web-test/node_modules/axe-core/axe.min.js ] || { command -v npm >/dev/null \
+		&& npm install --silent --no-audit --no-fund --prefix .data/web-test axe-core@4 >/dev/null \
+		|| echo "axe-core missing: install Node.js and npm; the accessibility test is skipped"; }
 
 test: $(STAMP) tools ## Run the whole test suite, fault-injection tests included
 	$(BIN)/pytest
