@@ -18,21 +18,24 @@ SAMPLE_BODY = (
 )
 
 
-async def submitted(client, db, body: str = SAMPLE_BODY, **fields) -> dict:
-    """An article through the API, with a piece of evidence stored for its first claim."""
-    stored = (await client.post("/v1/articles", json=article(body=body, **fields))).json()
-    first = stored["claims"][0]["id"]
+async def add_evidence(db, claim_id: int, passage: str, stance: str) -> None:
+    """A piece of evidence as the worker stores it, and the claim's task done."""
     async with db() as session, session.begin():
         await session.execute(
             text(
                 "INSERT INTO evidence (claim_id, provider, url, title, publisher, passage, passage_start, passage_end, "
                 "relevance, stance, signals, content_hash) VALUES (:c, 'cited_links', 'https://news.example/report', "
-                "'Agency report', 'Valley Courier', 'Seoul said more than 10,000 soldiers were sent.', 0, 48, 0.9, "
-                "'supports', '[]', 'h')"
+                "'Agency report', 'Valley Courier', :passage, 0, 48, 0.9, :stance, '[]', 'h')"
             ),
-            {"c": first},
+            {"c": claim_id, "passage": passage, "stance": stance},
         )
-        await session.execute(text("UPDATE verification_task SET status = 'done'"))
+        await session.execute(text("UPDATE verification_task SET status = 'done' WHERE claim_id = :c"), {"c": claim_id})
+
+
+async def submitted(client, db, body: str = SAMPLE_BODY, **fields) -> dict:
+    """An article through the API, with a piece of evidence stored for its first claim."""
+    stored = (await client.post("/v1/articles", json=article(body=body, **fields))).json()
+    await add_evidence(db, stored["claims"][0]["id"], "Seoul said more than 10,000 soldiers were sent.", "supports")
     return stored
 
 
@@ -158,15 +161,6 @@ async def test_evidence_still_being_gathered_appears_without_a_reload(api_url, c
     page = watched.page
     await page.goto(f"{api_url}/#/claim/{claim_id}")
     await page.get_by_text("Gathering evidence").wait_for()  # its task has not run: no worker in this test
-    async with db() as session, session.begin():
-        await session.execute(
-            text(
-                "INSERT INTO evidence (claim_id, provider, url, title, publisher, passage, passage_start, passage_end, "
-                "relevance, stance, signals, content_hash) VALUES (:c, 'cited_links', 'https://news.example/late', "
-                "'Late report', 'Wire', 'A passage that came in later.', 0, 29, 0.8, 'refutes', '[]', 'h')"
-            ),
-            {"c": claim_id},
-        )
-        await session.execute(text("UPDATE verification_task SET status = 'done' WHERE claim_id = :c"), {"c": claim_id})
+    await add_evidence(db, claim_id, "A passage that came in later.", "refutes")
     await page.get_by_text("A passage that came in later.").wait_for(timeout=10_000)
     assert await page.get_by_text("Gathering evidence").count() == 0
