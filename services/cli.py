@@ -70,21 +70,29 @@ def run() -> int:
         if first_key:
             print(f"first admin key (shown once; keep it): {first_key}", flush=True)
         env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
-        children: dict[str, subprocess.Popen] = {}
+        parts = [
+            Part(name, argv, env)
+            for name, argv in commands(settings.host, settings.port, settings.worker_threads).items()
+        ]
         url = f"http://{settings.host}:{settings.port}"
         announced = False
         exit_code = 0
         try:
-            for name, argv in commands(settings.host, settings.port, settings.worker_threads).items():
+            for part in parts:
                 if stopping:  # Ctrl-C while the servers or the migrations were starting
                     break
-                children[name] = subprocess.Popen(argv, env=env, start_new_session=True)
+                part.start()
             while not stopping:
-                dead = [name for name, proc in children.items() if proc.poll() is not None]
-                if dead:
-                    print(f"factcheck: {', '.join(dead)} stopped unexpectedly; stopping the rest", file=sys.stderr)
-                    exit_code = 1
-                    break
+                for part in parts:
+                    if part.proc is not None and part.proc.poll() is not None and part.restart_at is None:
+                        part.died()
+                    if part.failures >= Part.MAX_FAILURES_AT_START:
+                        print(f"factcheck: {part.name} stopped {part.failures} times as it started; stopping the rest",
+                              file=sys.stderr, flush=True)  # fmt: skip
+                        stopping, exit_code = True, 1
+                        break
+                    if part.restart_at is not None and time.monotonic() >= part.restart_at:
+                        part.start()
                 if not announced and _answers(url):
                     print(f"factcheck is running at {url}  (API docs: {url}/docs; Ctrl-C stops it)", flush=True)
                     announced = True
@@ -92,10 +100,42 @@ def run() -> int:
         finally:
             # The API first, so nothing new comes in; then the relay and the workers finish what they hold.
             for name in ("api", "relay", "worker"):
-                if name in children:
-                    stop(children[name])
+                part = next(p for p in parts if p.name == name)
+                if part.proc is not None:
+                    stop(part.proc)
         print("factcheck stopped", flush=True)
         return exit_code
+
+
+class Part:
+    """One process of the service, started again when it dies: at once the first time, then after a longer
+    wait (1, 2, 4 ... 30 s) while it keeps dying. One that dies MAX_FAILURES_AT_START times within its first
+    seconds cannot start (a port taken, a setting wrong): the supervisor gives up and stops the rest."""
+
+    MAX_FAILURES_AT_START = 3
+    STARTING_SECONDS = 10.0
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.name, self.argv, self.env = name, argv, env
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.failures = 0  # deaths in a row, each within its first seconds
+        self.deaths = 0  # deaths in a row, for the backoff
+        self.restart_at: float | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.started, self.restart_at = time.monotonic(), None
+
+    def died(self) -> None:
+        lived = time.monotonic() - self.started
+        self.failures = self.failures + 1 if lived < self.STARTING_SECONDS else 0
+        self.deaths = self.deaths + 1 if lived < 60 else 1
+        delay = 0.0 if self.deaths == 1 else min(30.0, 2.0 ** (self.deaths - 2))
+        self.restart_at = time.monotonic() + delay
+        if self.failures < self.MAX_FAILURES_AT_START:
+            print(f"factcheck: {self.name} stopped unexpectedly (exit {self.proc.returncode}); starting it again "
+                  f"{'now' if delay == 0 else f'in {delay:g} s'}", file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _answers(url: str) -> bool:

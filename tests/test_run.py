@@ -1,5 +1,5 @@
-"""`factcheck run`, as `make run` starts it: embedded servers, a first admin key, the API answering, and
-everything stopped on Ctrl-C, also when a part of the service fails."""
+"""`factcheck run`, as `make run` starts it: embedded servers, a first admin key, the API answering,
+everything stopped on Ctrl-C; a part that dies started again, and one that cannot start stopping it all."""
 
 from __future__ import annotations
 
@@ -92,9 +92,9 @@ def test_a_part_that_cannot_start_stops_the_rest(data_dir):
         taken.listen()
         proc = start(data_dir, taken.getsockname()[1])
         try:
-            output = "".join(read_until(proc, "stopped unexpectedly"))
+            output = "".join(read_until(proc, "stopping the rest"))
             parts = children_of(proc.pid)  # the worker and relay it is now stopping
-            assert "api stopped unexpectedly" in output
+            assert "api stopped unexpectedly" in output and "api stopped 3 times as it started" in output
             assert proc.wait(60) == 1
             assert alive(parts) == []
         finally:
@@ -102,3 +102,35 @@ def test_a_part_that_cannot_start_stops_the_rest(data_dir):
                 os.killpg(proc.pid, signal.SIGKILL)
     leftovers = subprocess.run(["pgrep", "-f", str(data_dir)], capture_output=True, text=True).stdout
     assert leftovers.strip() == ""
+
+
+def _command(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/cmdline").read().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def test_a_part_that_dies_is_started_again_and_the_rest_keeps_serving(data_dir):
+    port = free_port()
+    proc = start(data_dir, port)
+    try:
+        read_until(proc, "factcheck is running at")
+        worker = next(p for p in children_of(proc.pid) if "dramatiq" in _command(p))
+        os.killpg(worker, signal.SIGKILL)  # the worker and the processes it forked, as an OOM kill would
+        output = "".join(read_until(proc, "worker stopped unexpectedly"))
+        assert "starting it again" in output and "stopping the rest" not in output
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            again = [p for p in children_of(proc.pid) if "dramatiq" in _command(p) and p != worker]
+            if again:
+                break
+            time.sleep(0.2)
+        assert again, "no new worker"
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200  # the API never stopped
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
