@@ -44,6 +44,8 @@ def create_engine(database_url: str, **kwargs) -> AsyncEngine:
     # No JIT compilation: every statement here is short, and PostgreSQL's cost estimates for array arguments
     # (unnest) can pass its JIT threshold, where compiling takes longer (15 ms and more) than the query itself.
     kwargs.setdefault("connect_args", {"server_settings": {"jit": "off"}})
+    # An error's message never quotes the statement's parameters: they hold article text and key hashes.
+    kwargs.setdefault("hide_parameters", True)
     return create_async_engine(async_url(database_url), **kwargs)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import AppError
 
@@ -84,16 +85,51 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, _UNAVAILABLE):
-        log.warning("dependency unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return error_response("unavailable", "a server the service needs is unreachable; try again shortly", 503)
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response("internal", "an unexpected error occurred; it has been logged", 500)
+class Unexpected:
+    """What no handler above caught: a server the service needs being away (503) or a bug (500), answered in
+    the error shape and logged once, here. (Starlette's own handler for these logs the error a second time,
+    with its traceback, after its answer; so they never reach it.) SQL parameters, which hold article text,
+    are never in the message: the engine hides them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:  # part of the answer is out (a stream broke off): nothing better to send
+                log.warning("%s %s broke off: %s", scope["method"], scope["path"], type(exc).__name__)
+                return
+            if isinstance(exc, _UNAVAILABLE):
+                log.warning("%s %s: a dependency is unavailable (%s)", scope["method"], scope["path"], _cause(exc))
+                answer = error_response(
+                    "unavailable", "a server the service needs is unreachable; try again shortly", 503
+                )
+            else:
+                log.exception("%s %s: unexpected error", scope["method"], scope["path"])
+                answer = error_response("internal", "an unexpected error occurred; it has been logged", 500)
+            await answer(scope, receive, send)
+
+
+def _cause(exc: BaseException) -> str:
+    """The kind of failure, without its message (which may quote SQL or addresses): "ConnectionRefusedError"."""
+    inner = getattr(exc, "orig", None) or exc.__cause__ or exc
+    return type(inner).__name__
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(Unexpected)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -9,6 +10,7 @@ from sqlalchemy import text
 from services.api.errors import error_response, error_responses
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", summary="The process is up")
@@ -20,10 +22,13 @@ async def healthz() -> dict:
 async def readyz(request: Request) -> JSONResponse:
     checks = {"database": _database(request), "redis": _redis(request)}
     results = await asyncio.gather(*checks.values(), return_exceptions=True)
-    failed = {name: f"{type(r).__name__}: {r}" for name, r in zip(checks, results, strict=True) if r is not None}
+    failed = [name for name, r in zip(checks, results, strict=True) if r is not None]
     if failed:
-        detail = "; ".join(f"{name} unreachable ({why})" for name, why in failed.items())
-        return error_response("not_ready", detail, 503)
+        # Which one, not why: anyone may ask, and the why (paths, addresses) is for the log.
+        for name, r in zip(checks, results, strict=True):
+            if r is not None:
+                log.warning("readyz: %s unreachable (%s: %s)", name, type(r).__name__, r)
+        return error_response("not_ready", "; ".join(f"{name} unreachable" for name in failed), 503)
     return JSONResponse({"status": "ready"})
 
 
