@@ -79,6 +79,8 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI could not parse the body: say why
         cause = exc.__cause__
+        if isinstance(cause, RecursionError):  # valid JSON, but deeper than a parser should follow
+            return error_response("too_deep", "the request body nests arrays or objects too deeply to be read", 422)
         why = f"not valid UTF-8 ({cause.reason})" if isinstance(cause, UnicodeDecodeError) else "not valid JSON"
         return error_response("invalid_json", f"the request body is {why}", 422)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")

@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from shared.claims.schemas import ClaimRead
 from shared.validation import HttpUrl, Moment, Text
 
+# Characters that show nothing: a body of only these is as empty as one of spaces.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+
 
 class ArticleCreate(BaseModel):
     title: Text = Field(min_length=1, max_length=500, description="Headline, at most 500 characters.")
@@ -36,8 +39,8 @@ class ArticleCreate(BaseModel):
     @field_validator("body")
     @classmethod
     def _body_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be empty or only white space")
+        if not value.translate(_INVISIBLE).strip():
+            raise ValueError("must not be empty or only white space (zero-width characters included)")
         return value
 
 

@@ -59,7 +59,9 @@ class ClaimRead(ExtractedClaimRead):
 
 class ExtractRequest(BaseModel):
     text: Text = Field(min_length=1, description="Text to find check-worthy claims in. Nothing is stored.")
-    threshold: float | None = Field(default=None, ge=0, le=1, description="Minimum score; the service's default.")
+    threshold: float | None = Field(
+        default=None, ge=0, le=1, strict=True, description="Minimum score; the service's default. A number, not true."
+    )
 
 
 class ExtractResponse(BaseModel):

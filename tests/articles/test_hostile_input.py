@@ -23,6 +23,7 @@ HOSTILE_POSTS = {
     "title not a string": article(title=["a"]),
     "links not a list": article(links="https://example.org"),
     "too many links": article(links=[f"https://example.org/{i}" for i in range(101)]),
+    "only zero-width characters in body": article(body="\u200b\u200c\u200d\ufeff" * 20),
 }
 
 RAW_POSTS = {
@@ -59,7 +60,7 @@ async def test_hostile_json_is_refused_with_a_4xx(client, db, name):
 async def test_hostile_bytes_are_refused_with_a_4xx(client, db, name):
     response = await client.post("/v1/articles", content=RAW_POSTS[name], headers={"content-type": "application/json"})
     assert 400 <= response.status_code < 500, (name, response.status_code, response.text[:300])
-    assert response.json()["error"] in ("invalid", "invalid_json")
+    assert response.json()["error"] in ("invalid", "invalid_json", "too_deep")
 
 
 @pytest.mark.parametrize("path", HOSTILE_GETS)
@@ -116,3 +117,18 @@ FAIL_AT_COMMIT = (
     """CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON article DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION fail_at_commit()""",
 )
+
+
+async def test_valid_json_too_deep_to_read_is_said_to_be_so(client, db):
+    """Valid JSON a thousand levels deep is not "invalid JSON": the answer says what it is."""
+    deep = b'{"title": "t", "body": "b", "links": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    response = await client.post("/v1/articles", content=deep, headers={"content-type": "application/json"})
+    assert response.status_code == 422 and response.json()["error"] == "too_deep", response.text[:300]
+
+
+async def test_extract_takes_a_number_for_threshold_not_a_boolean(client):
+    refused = await client.post("/v1/extract", json={"text": "The agency said 3 roads closed.", "threshold": False})
+    assert refused.status_code == 422
+    assert (
+        await client.post("/v1/extract", json={"text": "The agency said 3 roads closed.", "threshold": 1})
+    ).status_code == 200

@@ -63,7 +63,8 @@ MATRIX = [
     ("POST", "/v1/claims/{mine}/release", None, (401, 403, 200, 200, 200)),
     ("PUT", "/v1/claims/{mine}/assignee", {"assignee": "test-reviewer"}, (401, 403, 403, 200, 200)),
     ("POST", "/v1/claims/{mine}/notes", {"text": "Called the agency's press office."}, (401, 403, 201, 201, 201)),
-    ("GET", "/v1/claims/{mine}/history", None, (401, 403, 200, 200, 200)),
+    ("GET", "/v1/claims/{mine}/history", None, (401, 404, 200, 200, 200)),
+    ("GET", "/v1/claims/{own_claim}/history", None, (401, 200, 200, 200, 200)),  # an integration's own verdicts
     ("GET", "/v1/queue", None, (401, 403, 200, 200, 200)),
     ("POST", "/v1/integrations", {"name": "Matrix CMS"}, (401, 403, 403, 403, 201)),
     ("GET", "/v1/integrations", None, (401, 403, 403, 403, 200)),

@@ -15,6 +15,7 @@ from tests.review import (  # noqa: F401  (fixtures)
     move,
     people_fixture,
 )
+from tests.support.articles import article
 
 
 async def claim_of(api, who, claim_id) -> dict:
@@ -163,7 +164,8 @@ async def test_history_pages(api, people):
     for params in ({"limit": 0}, {"limit": 501}, {"cursor": "x"}):
         response = await api.get(f"/v1/claims/{claim_id}/history", params=params, headers=people["rob"])
         assert response.status_code == 422 and response.json()["error"] == "invalid", params
-    assert (await api.get(f"/v1/claims/{claim_id}/history", headers=people["wire"])).status_code == 403
+    # An integration reads the history of its own claims only: another sender's claim is not there for it.
+    assert (await api.get(f"/v1/claims/{claim_id}/history", headers=people["wire"])).status_code == 404
 
 
 async def test_a_claim_that_does_not_exist_is_404_everywhere(api, people):
@@ -203,3 +205,22 @@ async def test_the_database_refuses_to_change_or_remove_the_audit_trail(api, peo
             await conn.execute(text(statement))
         await conn.rollback()
     assert await events(api, people["rita"], claim_id) == before
+
+
+async def test_an_integration_reads_the_verdicts_of_its_own_claims_not_the_desk_notes(api, people):
+    own = (await api.post("/v1/articles", json=article(external_id="own-history"), headers=people["wire"])).json()
+    claim_id = own["claims"][0]["id"]
+    await api.post(
+        f"/v1/claims/{claim_id}/notes", json={"text": "Call the agency's press office."}, headers=people["rita"]
+    )
+    await api.post(f"/v1/claims/{claim_id}/take", headers=people["rita"])
+    moved = await api.post(
+        f"/v1/claims/{claim_id}/transitions",
+        json={"to": "corroborated", "rationale": "The agency's report confirms it."},
+        headers=people["rita"] | {"If-Match": '"1"'},
+    )
+    assert moved.status_code == 200, moved.text
+    seen = (await api.get(f"/v1/claims/{claim_id}/history", headers=people["wire"])).json()["items"]
+    assert [(e["kind"], e["to_state"], e["rationale"]) for e in seen] == [
+        ("transition", "corroborated", "The agency's report confirms it.")
+    ]

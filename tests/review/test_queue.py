@@ -83,6 +83,7 @@ async def test_filters(api, people, world):
     assert await q(min_age_hours=24) == ["c3", "c1", "w2"]
     assert await q(max_age_hours=12) == ["w3", "c2", "w1"]
     assert await q(min_age_hours=8, max_age_hours=40, sort="age") == ["c3", "w3", "c4"]
+    assert await q(min_age_hours=10, max_age_hours=5) == []  # at least 10 and at most 5 hours: none, no error
     assert await q(article_id=(await article_of(api, people, world["c1"]))) == ["c3", "c2", "c1", "c4"]
     assert await q(limit=2) == ["w3", "c3"]
     assert await q(source="test-wire", suggested="disputed", min_score=0.5) == ["w2"]
@@ -126,7 +127,6 @@ async def test_queue_items_carry_the_claim_and_its_source(api, people, world):
         ({"min_age_hours": -1}, "query.min_age_hours"),
         ({"max_age_hours": "inf"}, "query.max_age_hours"),
         ({"max_age_hours": "soon"}, "query.max_age_hours"),
-        ({"min_age_hours": 10, "max_age_hours": 5}, "query.min_age_hours"),
         ({"sort": "random"}, "query.sort"),
         ({"limit": 0}, "query.limit"),
         ({"limit": 201}, "query.limit"),

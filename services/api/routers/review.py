@@ -138,17 +138,18 @@ async def add_note(principal: may(Action.note), claim_id: RowId, data: NoteCreat
     "/claims/{claim_id}/history",
     response_model=HistoryPage,
     summary="A claim's audit trail, oldest first",
-    description="Every transition (with rationale and cited evidence), assignment and note, with who and when.",
+    description="Every transition (with rationale and cited evidence), assignment and note, with who and when. "
+    "An integration key reads the transitions of its own claims only (its verdicts); others' claims are 404.",
     responses=error_responses(401, 403, 404, 422),
 )
 async def claim_history(
-    principal: may(Action.read_all),
+    principal: may(Action.read_own),
     claim_id: RowId,
     session: SessionDep,
     cursor: Annotated[int | None, Query(ge=0, le=MAX_ID, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
-    rows, next_after = await history(session, claim_id, after=cursor, limit=limit)
+    rows, next_after = await history(session, claim_id, after=cursor, limit=limit, submitted_by=principal.only_own)
     return HistoryPage(items=[ClaimEventRead.model_validate(r) for r in rows], next_cursor=next_after)
 
 
