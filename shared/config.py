@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description="Where readers reach this service; the base of a ClaimReview's `url` and of article links.",
     )
 
+    rate_limit_per_minute: int = Field(
+        default=6000,
+        ge=0,
+        description="Requests a minute allowed to each API key and each integration (429 beyond); 0: no limit.",
+    )
+
     # Ingest limits.
     max_body_bytes: int = Field(default=1_000_000, description="Largest article body accepted (bytes).")
     claim_threshold: float = Field(default=0.5, description="Minimum check-worthiness score of a claim.")

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import ratelimit
 from shared.auth.keys import Principal, authenticate
 from shared.auth.roles import Action, can
 from shared.config import Settings
@@ -47,7 +48,9 @@ class Forbidden(AppError):
 
 
 async def caller(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("an API key is required: send `Authorization: Bearer <key>`")
@@ -55,6 +58,9 @@ async def caller(
     principal = await authenticate(session, credentials.credentials)
     if principal is None:
         raise Unauthenticated("the API key is not valid (unknown or revoked)")
+    await ratelimit.check(
+        request.app.state.redis, f"key:{principal.key_id}", app_settings(request).rate_limit_per_minute
+    )
     return principal
 
 

@@ -34,6 +34,7 @@ _DESCRIPTIONS = {
     413: "The request or the article body is too large.",
     422: "Invalid JSON or an invalid field; `fields` names each.",
     428: "If-Match is required.",
+    429: "Too many requests from this key or integration this minute; `Retry-After` says when to come back.",
     503: "A dependency (database or Redis) is unreachable.",
 }
 
@@ -43,9 +44,11 @@ def error_responses(*statuses: int) -> dict[int | str, dict]:
     return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
 
 
-# Any endpoint may answer these: a request over the size limit, and the database or Redis being away.
+# Any endpoint may answer these: a request over the size limit, a caller over its rate, and the database or
+# Redis being away.
 COMMON_RESPONSES = {
     413: {"model": ErrorBody, "description": _DESCRIPTIONS[413]},
+    429: {"model": ErrorBody, "description": _DESCRIPTIONS[429]},
     503: {"model": ErrorBody, "description": _DESCRIPTIONS[503]},
 }
 
@@ -63,7 +66,10 @@ def _field_name(loc: tuple) -> str:
 
 
 async def _app_error(request: Request, exc: AppError) -> JSONResponse:
-    return error_response(exc.code, exc.message, exc.status, **exc.extra)
+    answer = error_response(exc.code, exc.message, exc.status, **exc.extra)
+    if "retry_after" in exc.extra:  # 429: when to come back, as a header too
+        answer.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return answer
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,11 +12,13 @@ import json
 import time
 from typing import Annotated
 
+import redis.asyncio as aioredis
 from pydantic import Field, TypeAdapter, ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import ratelimit
 from shared.articles.ingest import IngestResult, ingest_each
 from shared.articles.schemas import ArticleCreate
 from shared.config import Settings
@@ -40,7 +42,12 @@ class InvalidPayload(AppError):
 
 
 async def receive_articles(
-    session: AsyncSession, settings: Settings, integration_id: int, headers: dict[str, str], body: bytes
+    session: AsyncSession,
+    settings: Settings,
+    integration_id: int,
+    headers: dict[str, str],
+    body: bytes,
+    redis: aioredis.Redis,
 ) -> dict:
     """The answer to a delivery of one article or a batch: each article's outcome, in order."""
     try:
@@ -52,6 +59,7 @@ async def receive_articles(
     except BadSignature as e:
         raise NotSigned(f"the delivery is not signed by an enabled integration: {e}") from e
     webhook_id = delivery.webhook_id
+    await ratelimit.check(redis, f"integration:{integration_id}", settings.rate_limit_per_minute)
 
     first = await session.scalar(
         insert(WebhookReceipt)

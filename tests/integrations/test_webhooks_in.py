@@ -17,7 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from shared.integrations.registry import create_integration, rotate_secret
 from shared.models import Article, Claim, Integration, WebhookReceipt
 from tests.support.articles import article
-from tests.support.services import ROOT
+from tests.support.services import ROOT, api_server
 
 
 @pytest.fixture
@@ -237,3 +237,17 @@ async def test_integrations_of_one_name_made_at_once_make_one(api_url, keys):
             *(http.post("/v1/integrations", json={"name": name}) for name in ("Same", "same", "SAME", "Same"))
         )
     assert sorted(a.status_code for a in answers) == [201, 409, 409, 409]
+
+
+async def test_an_integration_over_its_rate_gets_429(settings, db, integration):
+    integration_id, secret = integration
+    limited = settings.model_copy(update={"rate_limit_per_minute": 3})
+    with api_server(limited) as api:
+        async with httpx.AsyncClient(base_url=api) as http:
+            statuses = []
+            for n in range(4):
+                body = json.dumps(article(external_id=f"rate-{n}")).encode()
+                answer = await http.post(f"/v1/webhooks/{integration_id}/articles", content=body,
+                                         headers=signed(secret, body, f"rate-{n}"))  # fmt: skip
+                statuses.append(answer.status_code)
+    assert statuses == [200, 200, 200, 429] and "retry-after" in answer.headers

@@ -244,7 +244,7 @@ class WebhookAnswer(BaseModel):
         "received before gets the first answer again and nothing is processed twice. A bad, missing or "
         "stale signature, or an unknown or disabled integration: 401, and the body is not parsed."
     ),
-    responses=error_responses(413, 422)
+    responses=error_responses(413, 422, 429)
     | {401: {"model": ErrorBody, "description": "Not signed by an enabled integration (the reason is given)."}},
     openapi_extra={
         "requestBody": {
@@ -270,4 +270,4 @@ class WebhookAnswer(BaseModel):
 async def receive(integration_id: RowId, request: Request, session: SessionDep, settings: SettingsDep):
     body = await request.body()
     headers = {name: request.headers.get(name, "") for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
-    return await receive_articles(session, settings, integration_id, headers, body)
+    return await receive_articles(session, settings, integration_id, headers, body, request.app.state.redis)
