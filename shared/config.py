@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     )
 
     rate_limit_per_minute: int = Field(
-        default=6000,
+        default=30_000,
         ge=0,
         description="Requests a minute allowed to each API key and each integration (429 beyond); 0: no limit.",
     )
