@@ -33,6 +33,22 @@ SUPPORTED_LANGUAGES = ("en",)
 ARTICLE, CLAIM, TASK = Article.__table__, Claim.__table__, VerificationTask.__table__
 
 
+# Extraction is CPU work (milliseconds for an article, seconds for a huge one), done in a thread so that
+# the event loop keeps answering meanwhile. Threads share one interpreter lock: eight huge articles
+# extracted at once would leave the loop a ninth of it, and every other request would wait seconds. So a
+# process extracts one large body at a time; the loop then keeps about half, and small bodies, the common
+# case, never queue behind a large one.
+LARGE_BODY = 100_000  # characters
+_one_large_at_a_time = asyncio.Semaphore(1)
+
+
+async def _extract(body: str, threshold: float) -> list:
+    if len(body) < LARGE_BODY:
+        return await asyncio.to_thread(extract_claims, body, threshold=threshold)
+    async with _one_large_at_a_time:
+        return await asyncio.to_thread(extract_claims, body, threshold=threshold)
+
+
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     article: dict  # the stored article's columns
@@ -102,9 +118,7 @@ async def ingest_article(
         stored, claims = await read_article(session, existing)
         return IngestResult(stored, claims, created=False)
 
-    # Extraction is CPU work (milliseconds per article, seconds for a huge one): off the event loop, so the
-    # process keeps answering other requests meanwhile.
-    extracted = [] if note else await asyncio.to_thread(extract_claims, data.body, threshold=claim_threshold)
+    extracted = [] if note else await _extract(data.body, claim_threshold)
     claims = []
     if extracted:
         claims = (

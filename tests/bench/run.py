@@ -36,6 +36,7 @@ from tests.bench import article
 from tests.bench.related import main as bench_related
 from tests.bench.reports import bench_reports
 from tests.bench.seed import large_database
+from tests.bench.stall import bench_stall
 from tests.bench.verification import bench_verification
 from tests.conftest import _fresh_database
 from tests.support.services import ROOT
@@ -157,10 +158,13 @@ def api(database_url: str, redis_url: str, workers: int = 1) -> Iterator[tuple[s
         proc.wait(20)
 
 
-def ingest(settings: Settings, title: str, body: str, args) -> dict:
+def ingest(settings: Settings, title: str, body: str, args) -> tuple[dict, dict | None]:
+    """Ingest under load, then (unless skipped) light reads while eight 1 MB articles are posted."""
     with api(settings.database_url, settings.redis_url, args.api_workers) as (base_url, _pid):
         key = asyncio.run(_key(settings.database_url, Role.integration))
-        return asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
+        result = asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
+        stalled = None if "stall" in args.skip else asyncio.run(bench_stall(base_url, key))
+        return result, stalled
 
 
 def main() -> None:
@@ -175,7 +179,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="worker threads (tasks at once)")
     parser.add_argument("--large-claims", type=int, default=1_000_000, help="claims of the desk at scale (seed-large)")
     parser.add_argument("--related-articles", type=int, default=100, help="new articles matched against them")
-    parser.add_argument("--skip", choices=["ingest", "verify", "related", "reports"], action="append", default=[])
+    parser.add_argument(
+        "--skip", choices=["ingest", "stall", "verify", "related", "reports"], action="append", default=[]
+    )
     args = parser.parse_args()
     title, body = article.TITLE, article.BODY
     if args.article:
@@ -189,7 +195,7 @@ def main() -> None:
         database_url = _fresh_database(server_url, "factcheck_bench")
         upgrade(database_url)
         settings = Settings(database_url=database_url, redis_url=redis_url, _env_file=None)
-        result = None if "ingest" in args.skip else ingest(settings, title, body, args)
+        result, stalled = (None, None) if "ingest" in args.skip else ingest(settings, title, body, args)
         if "verify" not in args.skip:
             database_url = _fresh_database(server_url, "factcheck_bench")
             upgrade(database_url)
@@ -219,6 +225,11 @@ def main() -> None:
               f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms "
               f"({result['articles']} articles, {result['errors']} errors; concurrency {args.concurrency}, "
               f"{args.seconds:g} s, {args.api_workers} API process(es))")  # fmt: skip
+    if stalled:
+        st = stalled
+        print(f"heavy and light:  {st['large']} articles of 1 MB posted at once took {st['seconds']:.1f} s; meanwhile "
+              f"GET /v1/claims/{{id}} {st['median_ms']:.0f} ms median, p99 {st['p99_ms']:.0f} ms, max "
+              f"{st['max_ms']:.0f} ms ({st['reads']} reads, one API process)")  # fmt: skip
     if "verify" not in args.skip:
         v = verified
         share = v["claims_per_s"] / v["limit_per_s"]
