@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
 from services.api.guards import BodySizeLimit, KeyRequired
-from services.api.routers import articles, claims, extract, health, integrations, reports, review, web
+from services.api.routers import articles, claims, extract, health, integrations, metrics, reports, review, web
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
 
@@ -22,7 +22,9 @@ claim a verification task that a worker picks up to gather evidence. Every error
 
 
 # What anyone may read: health, readiness, and the API's own description.
-OPEN_PATHS = frozenset({"/", "/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+OPEN_PATHS = frozenset(
+    {"/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
 # Signed by the integration's secret instead of a key (checked by the endpoint before the body is parsed);
 # and the page's own files, which hold no data (the page asks for a key and calls /v1 with it).
 OPEN_PREFIXES = ("/v1/webhooks/", "/static/")
@@ -59,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added last, so it runs first: no key, no reading of the body.
     app.add_middleware(KeyRequired, open_paths=OPEN_PATHS, open_prefixes=OPEN_PREFIXES)
     app.add_middleware(web.SecurityHeaders)
-    for module in (health, articles, claims, review, extract, integrations, reports, web):
+    app.add_middleware(metrics.RequestMetrics)
+    for module in (health, articles, claims, review, extract, integrations, reports, web, metrics):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
     return app

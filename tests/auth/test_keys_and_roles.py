@@ -75,6 +75,7 @@ MATRIX = [
     ("GET", "/v1/claims/{claim}/claimreview", None, (401, 403, 403, 404, 404)),
     ("GET", "/v1/claimreview", None, (401, 403, 403, 200, 200)),
     ("GET", "/healthz", None, (200, 200, 200, 200, 200)),
+    ("GET", "/metrics", None, (200, 200, 200, 200, 200)),
     ("GET", "/readyz", None, (200, 200, 200, 200, 200)),
     ("GET", "/openapi.json", None, (200, 200, 200, 200, 200)),
 ]

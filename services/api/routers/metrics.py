@@ -1,0 +1,104 @@
+"""`GET /metrics`, in Prometheus' text format: how the API answers, and the state of the work in the database.
+
+Request counts and latencies are this process's own (each API process answers for itself: scrape each).
+Everything else is read from the database at scrape time, so it is the same whichever process answers and
+counts what the worker and the relay did too: articles and claims, tasks by status and the oldest waiting,
+evidence by provider, webhook deliveries by status.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+router = APIRouter(tags=["health"])
+
+REGISTRY = CollectorRegistry()
+REQUESTS = Histogram(
+    "factcheck_http_request_seconds",
+    "Time to answer a request, by route template, method and status.",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+RATE_LIMITED = Counter("factcheck_rate_limited_total", "Requests answered 429.", registry=REGISTRY)
+
+# name: (help, the query giving (label, value) rows, the label's name or None)
+_STATE = {
+    "factcheck_articles": ("Articles stored.", "SELECT '', count(*) FROM article", None),
+    "factcheck_claims": ("Claims by state.", "SELECT state, count(*) FROM claim GROUP BY 1", "state"),
+    "factcheck_tasks": (
+        "Verification tasks by status.",
+        "SELECT status, count(*) FROM verification_task GROUP BY 1",
+        "status",
+    ),
+    "factcheck_evidence": ("Evidence by provider.", "SELECT provider, count(*) FROM evidence GROUP BY 1", "provider"),
+    "factcheck_webhook_deliveries": (
+        "Webhook deliveries by status.",
+        "SELECT status, count(*) FROM webhook_delivery GROUP BY 1",
+        "status",
+    ),
+}
+_OLDEST = (
+    "SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM verification_task "
+    "WHERE status IN ('pending', 'queued')"
+)
+
+
+class RequestMetrics:
+    """Times every request, labelled by its route's template (`/v1/claims/{claim_id}`, never the id)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def seen(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, seen)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            REQUESTS.labels(template, scope["method"], str(status)).observe(time.perf_counter() - started)
+            if status == 429:
+                RATE_LIMITED.inc()
+
+
+@router.get("/metrics", summary="Metrics in Prometheus' text format", response_class=Response)
+async def metrics(request: Request) -> Response:
+    families = []
+    async with request.app.state.engine.connect() as conn:
+        for name, (help_, query, label) in _STATE.items():
+            family = GaugeMetricFamily(name, help_, labels=[label] if label else [])
+            for key, value in await conn.execute(text(query)):
+                family.add_metric([key] if label else [], value)
+            families.append(family)
+        oldest = GaugeMetricFamily("factcheck_oldest_waiting_task_seconds", "Age of the oldest task not yet run.")
+        oldest.add_metric([], float(await conn.scalar(text(_OLDEST))))
+        families.append(oldest)
+    body = generate_latest(REGISTRY) + generate_latest(_Snapshot(families))
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+class _Snapshot:
+    """The database's figures, read for this scrape, in the shape prometheus_client writes out."""
+
+    def __init__(self, families: list) -> None:
+        self.families = families
+
+    def collect(self):
+        return self.families
