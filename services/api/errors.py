@@ -11,8 +11,9 @@ from pydantic import BaseModel, Field
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from services.api.asgi import HttpMiddleware, on_response_start
 from shared.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -93,28 +94,17 @@ async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
     return JSONResponse({"error": code, "detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
 
-class Unexpected:
+class Unexpected(HttpMiddleware):
     """What no handler above caught: a server the service needs being away (503) or a bug (500), answered in
     the error shape and logged once, here. (Starlette's own handler for these logs the error a second time,
     with its traceback, after its answer; so they never reach it.) SQL parameters, which hold article text,
     are never in the message: the engine hides them."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = []
 
         try:
-            await self.app(scope, receive, watched)
+            await self.app(scope, receive, on_response_start(send, started.append))
         except Exception as exc:
             if started:  # part of the answer is out (a stream broke off): nothing better to send
                 log.warning("%s %s broke off: %s", scope["method"], scope["path"], type(exc).__name__)

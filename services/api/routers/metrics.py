@@ -14,7 +14,9 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from services.api.asgi import HttpMiddleware, on_response_start
 
 router = APIRouter(tags=["health"])
 
@@ -50,31 +52,21 @@ _OLDEST = (
 )
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """Times every request, labelled by its route's template (`/v1/claims/{claim_id}`, never the id)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started, status = time.perf_counter(), [500]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started, status = time.perf_counter(), 500
-
-        async def seen(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
+        def seen(message: Message) -> None:
+            status[0] = message["status"]
 
         try:
-            await self.app(scope, receive, seen)
+            await self.app(scope, receive, on_response_start(send, seen))
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            REQUESTS.labels(template, scope["method"], str(status)).observe(time.perf_counter() - started)
-            if status == 429:
+            template = getattr(scope.get("route"), "path", None) or "unmatched"
+            REQUESTS.labels(template, scope["method"], str(status[0])).observe(time.perf_counter() - started)
+            if status[0] == 429:
                 RATE_LIMITED.inc()
 
 

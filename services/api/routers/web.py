@@ -7,8 +7,9 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from services.api.asgi import HttpMiddleware, on_response_start
 from services.api.deps import CallerDep
 from services.api.errors import error_responses
 
@@ -26,21 +27,12 @@ SECURITY_HEADERS = [
 ]  # fmt: skip
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class SecurityHeaders(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        def add(message: Message) -> None:
+            message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+        await self.app(scope, receive, on_response_start(send, add))
 
 
 class Me(BaseModel):
