@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         description="Where readers reach this service; the base of a ClaimReview's `url` and of article links.",
     )
 
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins whose pages may call the API from a browser (CORS). Empty: none.",
+    )
     rate_limit_per_minute: int = Field(
         default=30_000,
         ge=0,
@@ -139,6 +143,13 @@ class Settings(BaseSettings):
     def _split_hosts(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip().lower().strip("[]") for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
         return value
 
     @field_validator("webhook_retry_schedule", mode="before")

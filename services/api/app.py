@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
@@ -60,9 +61,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=6 * settings.max_body_bytes + 65_536)
     # Added last, so it runs first: no key, no reading of the body.
     app.add_middleware(KeyRequired, open_paths=OPEN_PATHS, open_prefixes=OPEN_PREFIXES)
+    # Closed unless origins are named: a newsroom's own tool in a browser, say. Outside the key guard, so
+    # that a browser's preflight (which carries no key) is answered.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT"],
+            allow_headers=["Authorization", "Content-Type", "If-Match"],
+            expose_headers=["ETag", "Retry-After"],
+        )
     app.add_middleware(web.SecurityHeaders)
     app.add_middleware(metrics.RequestMetrics)
     for module in (health, articles, claims, review, extract, integrations, reports, web, metrics):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")
+    _document_required_if_match(app)
     return app
+
+
+def _document_required_if_match(app: FastAPI) -> None:
+    """If-Match is declared optional so that its absence is a 428 with advice, not a bare 422; the document
+    says what the API does: it is required."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        document = generate()
+        for operation in (op for path in document["paths"].values() for op in path.values()):
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "header" and parameter["name"] == "if-match":
+                    parameter["required"] = True
+                    parameter["schema"] = {"type": "string", "minLength": 1, "title": "If-Match"}
+        return document
+
+    app.openapi = openapi

@@ -44,3 +44,10 @@ def test_app_refuses_to_start_without_servers():
 
     with pytest.raises(RuntimeError, match="FACTCHECK_DATABASE_URL"):
         create_app(Settings(database_url=None, redis_url=None, _env_file=None))
+
+
+async def test_the_document_says_if_match_is_required(client):
+    spec = (await client.get("/openapi.json")).json()
+    operation = spec["paths"]["/v1/claims/{claim_id}/transitions"]["post"]
+    header = next(p for p in operation["parameters"] if p["name"] == "if-match")
+    assert header["required"] is True and header["schema"]["type"] == "string"
