@@ -147,7 +147,8 @@ async def ingest_article(
         await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in claims])
     if events:
         links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
-        data_ = {**article_data(article), "claims": len(claims), "links": links}
+        named = article_data(article["id"], article["source"], article["external_id"])
+        data_ = {**named, "claims": len(claims), "links": links}
         await emit(session, "article.processed", submitted_by, data_)
     return IngestResult(dict(article), [dict(c) for c in claims], created=True)
 

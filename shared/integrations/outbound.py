@@ -30,8 +30,7 @@ from shared.integrations.models import (
     WebhookEvent,
     WebhookSubscription,
 )
-from shared.integrations.registry import EVENT_TYPES
-from shared.integrations.secret_box import unseal
+from shared.integrations.registry import EVENT_TYPES, secrets_in_use
 from shared.integrations.signatures import sign
 from shared.validation import MAX_ID
 
@@ -103,12 +102,9 @@ async def emit(session: AsyncSession, event_type: str, sender: str | None, data:
     await session.execute(_EMIT, {"sender": sender, "type": event_type, "payload": json.dumps(payload)})
 
 
-def article_data(article) -> dict:
-    return {
-        "article_id": article["id"] if isinstance(article, dict) else article.id,
-        "source": article["source"] if isinstance(article, dict) else article.source,
-        "external_id": article["external_id"] if isinstance(article, dict) else article.external_id,
-    }
+def article_data(article_id: int, source: str, external_id: str | None) -> dict:
+    """How every payload names the article: its id, and the sender's own `source` and `external_id`."""
+    return {"article_id": article_id, "source": source, "external_id": external_id}
 
 
 async def emit_claim_event(session: AsyncSession, event_type: str, claim_id: int, **extra) -> None:
@@ -124,7 +120,7 @@ async def emit_claim_event(session: AsyncSession, event_type: str, claim_id: int
         "text": claim.text[:MAX_TEXT],
         "state": claim.state,
         "suggested_state": claim.suggested_state,
-        **article_data(article),
+        **article_data(article.id, article.source, article.external_id),
         **{key: value[:MAX_TEXT] if isinstance(value, str) else value for key, value in extra.items()},
         "links": {"claim": f"/v1/claims/{claim.id}", "article": f"/v1/articles/{article.id}"},
     }
@@ -207,9 +203,7 @@ async def outgoing(session: AsyncSession, settings: Settings, delivery_id: int, 
         return None
     body = json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()
     webhook_id, timestamp = f"msg_{event.id}", int(datetime.now(UTC).timestamp())
-    keys = [unseal(settings, integration.secret)]
-    if integration.previous_secret and integration.previous_until and integration.previous_until > datetime.now(UTC):
-        keys.append(unseal(settings, integration.previous_secret))  # receivers still on the old one verify too
+    keys = secrets_in_use(settings, integration)  # receivers still on the old one verify too
     headers = {
         "content-type": "application/json",
         "webhook-id": webhook_id,

@@ -95,7 +95,12 @@ async def verifying_secrets(session: AsyncSession, settings: Settings, integrati
     integration = await session.get(Integration, integration_id) if 1 <= integration_id <= MAX_ID else None
     if integration is None or integration.disabled_at is not None:
         raise NotFound(f"integration {integration_id} does not exist or is disabled")
+    return integration.name, secrets_in_use(settings, integration)
+
+
+def secrets_in_use(settings: Settings, integration: Integration) -> list[str]:
+    """The current secret, and the one before it while its grace after a rotation lasts."""
     secrets = [unseal(settings, integration.secret)]
     if integration.previous_secret and integration.previous_until and integration.previous_until > datetime.now(UTC):
         secrets.append(unseal(settings, integration.previous_secret))
-    return integration.name, secrets
+    return secrets

@@ -15,7 +15,6 @@ each as median and p95, with the query plans of the candidate and related lookup
 from __future__ import annotations
 
 import asyncio
-import statistics
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.related.links import _CANDIDATES, candidate_lookup, link_claims
 from shared.related.matching import signature
+from tests.bench.latency import summary
 from tests.bench.seed import CLAIMS_PER_ARTICLE, Wording
 
 _NEW_CLAIM = text(
@@ -103,9 +103,9 @@ async def bench_related(
         await engine.dispose()
     return {
         "claims": claims,
-        "match_ms": _summary(per_article),
+        "match_ms": summary(per_article),
         "reworded_linked": linked / (articles * CLAIMS_PER_ARTICLE / 2),
-        "related_ms": _summary(per_lookup),
+        "related_ms": summary(per_lookup),
         "plans": plans,
     }
 
@@ -127,15 +127,6 @@ async def _plans(session, claims: list[NewClaim], linked_claim_id: int) -> dict[
         {"c": linked_claim_id},
     )
     return {"candidates": "\n".join(r[0] for r in explained), "related": "\n".join(r[0] for r in related_plan)}
-
-
-def _summary(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return {
-        "median": statistics.median(ordered) * 1000,
-        "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000,
-        "n": len(ordered),
-    }
 
 
 def main(database_url: str, claims: int, articles: int, lookups: int, progress, base_url: str, key: str) -> dict:

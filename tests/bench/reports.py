@@ -8,13 +8,14 @@
 from __future__ import annotations
 
 import asyncio
-import statistics
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+
+from tests.bench.latency import summary
 
 REPORTS = {
     "summary, 30 days": ("/v1/reports/summary", {}),
@@ -38,15 +39,6 @@ QUEUES = [
 ]
 
 
-def _summary(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    return {
-        "median": statistics.median(ordered) * 1000,
-        "p95": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000,
-        "n": len(ordered),
-    }
-
-
 async def _reports(http: httpx.AsyncClient, progress) -> dict:
     now = datetime.now(UTC)
     moments = {
@@ -62,7 +54,7 @@ async def _reports(http: httpx.AsyncClient, progress) -> dict:
             answer = await http.get(path, params=params)
             seconds.append(time.perf_counter() - started)
             assert answer.status_code == 200, (path, answer.text[:300])
-        figures[name] = _summary(seconds)
+        figures[name] = summary(seconds)
         progress("reports  ", n + 1, len(REPORTS))
     return figures
 
@@ -81,7 +73,7 @@ async def _queue(http: httpx.AsyncClient, seconds: float, concurrency: int) -> d
             n += 1
 
     await asyncio.gather(*(reviewer(k) for k in range(concurrency)))
-    return _summary(latencies) | {"per_s": len(latencies) / seconds}
+    return summary(latencies) | {"per_s": len(latencies) / seconds}
 
 
 class _PeakMemory:

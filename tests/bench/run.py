@@ -33,6 +33,7 @@ from shared.config import Settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.schema import upgrade
 from tests.bench import article
+from tests.bench.latency import summary
 from tests.bench.related import main as bench_related
 from tests.bench.reports import bench_reports
 from tests.bench.seed import large_database
@@ -107,14 +108,12 @@ async def bench_ingest(base_url: str, key: str, title: str, body: str, seconds: 
         await asyncio.gather(report(), *(user(client) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     print(file=sys.stderr)
-    ordered = sorted(latencies)
     return {
         "articles": len(latencies),
         "errors": errors,
         "articles_per_s": len(latencies) / elapsed,
         "claims_per_s": claims / elapsed,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000,
+        "latency": summary(latencies),
     }
 
 
@@ -222,14 +221,14 @@ def main() -> None:
           f"({pysbd_per_s:,.0f} sentences/s); medians of 5 runs")  # fmt: skip
     if result:
         print(f"ingest over HTTP: {result['articles_per_s']:,.1f} articles/s, {result['claims_per_s']:,.1f} claims/s, "
-              f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms "
+              f"p50 {result['latency']['median']:.1f} ms, p99 {result['latency']['p99']:.1f} ms "
               f"({result['articles']} articles, {result['errors']} errors; concurrency {args.concurrency}, "
               f"{args.seconds:g} s, {args.api_workers} API process(es))")  # fmt: skip
     if stalled:
         st = stalled
         print(f"heavy and light:  {st['large']} articles of 1 MB posted at once took {st['seconds']:.1f} s; meanwhile "
-              f"GET /v1/claims/{{id}} {st['median_ms']:.0f} ms median, p99 {st['p99_ms']:.0f} ms, max "
-              f"{st['max_ms']:.0f} ms ({st['reads']} reads, one API process)")  # fmt: skip
+              f"GET /v1/claims/{{id}} {st['reads']['median']:.0f} ms median, p99 {st['reads']['p99']:.0f} ms, max "
+              f"{st['reads']['max']:.0f} ms ({st['reads']['n']} reads, one API process)")  # fmt: skip
     if "verify" not in args.skip:
         v = verified
         share = v["claims_per_s"] / v["limit_per_s"]

@@ -4,11 +4,11 @@ claim every 50 ms from the same API process. Prints the reader's latency (median
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 
 import httpx
 
+from tests.bench.latency import summary
 from tests.support.articles import BODY, article
 
 LARGE = 1_000_000  # bytes of an article body, about the limit
@@ -39,12 +39,4 @@ async def bench_stall(base_url: str, key: str, large: int = 8) -> dict:
         heavy_done.set()
         await reading
     assert all(p.status_code == 201 for p in posted), [p.status_code for p in posted]
-    ordered = sorted(latencies)
-    return {
-        "large": large,
-        "seconds": elapsed,
-        "reads": len(ordered),
-        "median_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000,
-        "max_ms": ordered[-1] * 1000,
-    }
+    return {"large": large, "seconds": elapsed, "reads": summary(latencies)}

@@ -1,0 +1,20 @@
+"""One way to sum up a benchmark's latencies: in milliseconds, median, p95, p99 and max, and how many."""
+
+from __future__ import annotations
+
+import statistics
+
+
+def summary(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+
+    def at(share: float) -> float:
+        return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
+
+    return {
+        "median": statistics.median(ordered) * 1000,
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "max": ordered[-1] * 1000,
+        "n": len(ordered),
+    }
