@@ -52,6 +52,9 @@ relay: $(STAMP) ## Run only the outbox relay (needs the two URLs)
 train-claims: $(STAMP) ## Train the check-worthiness model from data/ (reproducible) into shared/claims/weights/
 	$(BIN)/python -m shared.claims.training.train
 
+check-weights: $(STAMP) ## Fail unless the shipped check-worthiness weights are what make train-claims gives (CI runs it)
+	$(BIN)/python -m shared.claims.training.train --check
+
 eval-claims: $(STAMP) ## Precision, recall and F1 of the model per split, beside a TF-IDF baseline; worst errors
 	$(BIN)/python -m shared.claims.training.evaluate
 
@@ -75,4 +78,4 @@ format: $(STAMP) ## Rewrite the code in the project's style
 clean: ## Remove the virtual environment and the embedded servers' data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
 
-.PHONY: help install tools run test test-fast migrate api worker relay train-claims eval-claims eval-related bench seed-large lint format clean
+.PHONY: help install tools run test test-fast migrate api worker relay train-claims check-weights eval-claims eval-related bench seed-large lint format clean

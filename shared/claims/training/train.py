@@ -151,23 +151,33 @@ def train(splits: dict[str, list[Example]], log=print) -> tuple[dict, dict]:
     return weights, chosen
 
 
-def write(weights: dict, chosen: dict, path: Path = WEIGHTS) -> None:
-    document = {
+def document(weights: dict, chosen: dict) -> str:
+    """The weights file's text: sorted keys and rounded weights, so the same data gives the same bytes."""
+    return json.dumps({
         "about": "Check-worthiness weights; see shared/claims/model.py. Derived from ClaimBuster (Arslan, "
         "Hassan, Li and Tremayne, ICWSM 2020, doi:10.5281/zenodo.3609356, CC BY) and data/news.",
         "chosen": chosen,
         **weights,
-    }
+    }, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"  # fmt: skip
+
+
+def write(weights: dict, chosen: dict, path: Path = WEIGHTS) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n")
+    path.write_text(document(weights, chosen))
 
 
 def main() -> None:
+    check = sys.argv[1:] == ["--check"]  # CI: are the shipped weights what this code and data give?
     splits = load_splits()
     for name, rows in splits.items():
         print(f"{name:18} {len(rows):6} sentences, {sum(e.label for e in rows):5} check-worthy")
     print("Choosing C and the news weight on the dev splits:")
     weights, chosen = train(splits)
+    if check:
+        if document(weights, chosen) != WEIGHTS.read_text(encoding="utf-8"):
+            sys.exit(f"{WEIGHTS.name} is not what training gives today: run make train-claims and commit it.")
+        print(f"{WEIGHTS.name} is what training gives.")
+        return
     write(weights, chosen)
     size = WEIGHTS.stat().st_size
     print(f"Chosen: {chosen}. Wrote {WEIGHTS.relative_to(Path.cwd())} ({size / 1e6:.1f} MB, "
