@@ -27,7 +27,7 @@ from shared.related.matching import Signature, compare, match_keys, signature
 from shared.related.models import ClaimLink
 from shared.review.models import ClaimEvent
 
-PER_KEY = 100  # claims read per key, newest first
+PER_KEY = 50  # claims read per key, newest first
 CANDIDATES = 5  # claims compared, those sharing most keys
 
 # For each claim, the claims sharing most keys with it, at most PER_KEY a key (newest first), of other
