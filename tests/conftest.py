@@ -56,7 +56,8 @@ def servers():
             own_db = os.environ.get("FACTCHECK_TEST_REDIS_DB", "15")
             redis_url = urlsplit(redis_url)._replace(path=f"/{own_db}").geturl()
         redis.Redis.from_url(redis_url).flushdb()
-        database_url = _fresh_database(db_url, "factcheck_test")
+        # Two suites on one server (a CI job beside a developer's run) each name a database of their own.
+        database_url = _fresh_database(db_url, os.environ.get("FACTCHECK_TEST_DATABASE", "factcheck_test"))
         upgrade(database_url)
         yield database_url, redis_url
 
