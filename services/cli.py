@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
-from shared import embedded
+from shared import embedded, logs
 from shared.articles.backfill import Summary, backfill, count_lines
 from shared.auth.keys import any_key, create_key, list_keys, revoke_key
 from shared.auth.roles import Role
@@ -44,7 +44,7 @@ def commands(host: str, port: int, worker_threads: int) -> dict[str, list[str]]:
     python = sys.executable
     return {
         "api": [python, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--host", host,
-                "--port", str(port), "--no-access-log"],
+                "--port", str(port), "--no-access-log", "--log-config", str(logs.CONFIG)],
         "worker": [python, "-m", "dramatiq", "services.worker.main", "--processes", "1",
                    "--threads", str(worker_threads)],
         "relay": [python, "-m", "services.worker.relay"],

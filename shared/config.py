@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, description="Port the API listens on.")
     data_dir: Path = Field(default=Path("./.data"), description="Where the embedded servers keep their data.")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object a log line; text: the same fields as plain text."
+    )
 
     secret_key: str = Field(
         default="",

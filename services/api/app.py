@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.api import errors
 from services.api.guards import BodySizeLimit, KeyRequired
+from services.api.request_ids import RequestIds
 from services.api.routers import articles, claims, extract, health, integrations, metrics, reports, review, web
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
@@ -69,10 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT"],
             allow_headers=["Authorization", "Content-Type", "If-Match"],
-            expose_headers=["ETag", "Retry-After"],
+            expose_headers=["ETag", "Retry-After", "X-Request-ID"],
         )
     app.add_middleware(web.SecurityHeaders)
     app.add_middleware(metrics.RequestMetrics)
+    # Outermost: every log line of the request, the error middleware's included, carries its id.
+    app.add_middleware(RequestIds)
     for module in (health, articles, claims, review, extract, integrations, reports, web, metrics):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=web.STATIC), name="static")

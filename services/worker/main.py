@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 import dramatiq
 from dramatiq.middleware import AsyncIO
 
 from services.worker.resources import WorkerResources
-from shared import queue
+from shared import logs, queue
 from shared.config import get_settings
 
-# httpx logs every request URL at INFO, query strings (and any API key in them) included.
-logging.getLogger("httpx").setLevel(logging.WARNING)
+# One JSON line per record, with the task's id (shared/logging.json also keeps httpx, which logs every
+# request URL at INFO, query strings and any API key in them included, to warnings).
+logs.configure()
 
 settings = get_settings()
 if not settings.database_url or not settings.redis_url:

@@ -13,7 +13,7 @@ import logging
 import signal
 from datetime import timedelta
 
-from shared import queue
+from shared import logs, queue
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.feeds.polling import lock_due_feeds
@@ -155,5 +155,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     asyncio.run(main())

@@ -9,6 +9,7 @@ from datetime import timedelta
 import dramatiq
 
 from services.worker import resources
+from shared import logs
 from shared.config import get_settings
 from shared.db import unit_of_work
 from shared.evidence.pipeline import gather_evidence
@@ -30,6 +31,7 @@ _settings = get_settings()
     time_limit=int((_settings.task_time_limit_seconds + 10) * 1000),
 )
 async def verify(task_id: int) -> None:
+    logs.task_id.set(f"verify-{task_id}")  # this run's own context: every line it logs names the task
     res = resources.current()
     settings = res.settings
     async with unit_of_work(res.sessions) as session:

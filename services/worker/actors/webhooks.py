@@ -14,6 +14,7 @@ import dramatiq
 import httpx
 
 from services.worker import resources
+from shared import logs
 from shared.db import unit_of_work
 from shared.evidence.fetcher import FetchError
 from shared.integrations import outbound
@@ -24,6 +25,7 @@ log = logging.getLogger("factcheck.webhooks")
 
 @dramatiq.actor(actor_name=DELIVER_ACTOR, queue_name=WEBHOOKS_QUEUE, max_retries=0, time_limit=120_000)
 async def deliver(delivery_id: int) -> None:
+    logs.task_id.set(f"delivery-{delivery_id}")  # this run's own context: every line it logs names the delivery
     res = resources.current()
     settings = res.settings
     async with unit_of_work(res.sessions) as session:
