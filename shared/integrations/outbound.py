@@ -67,6 +67,9 @@ async def subscribe(
 
 
 async def subscriptions(session: AsyncSession, integration_id: int) -> list[WebhookSubscription]:
+    """An integration's subscriptions, disabled or not; an integration that never existed is not found."""
+    if not 1 <= integration_id <= MAX_ID or await session.get(Integration, integration_id) is None:
+        raise NotFound(f"integration {integration_id} does not exist")
     return list(
         await session.scalars(
             select(WebhookSubscription)

@@ -183,7 +183,7 @@ async def subscribe(
     "/v1/integrations/{integration_id}/subscriptions",
     response_model=list[SubscriptionRead],
     summary="An integration's subscriptions",
-    responses=error_responses(401, 403, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def subscription_list(integration_id: RowId, session: SessionDep, _: may(Action.manage_integrations)):
     return await outbound.subscriptions(session, integration_id)
