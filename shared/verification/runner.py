@@ -92,16 +92,10 @@ async def start_task(
 
 
 async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcome: Outcome) -> None:
-    if outcome.findings:
-        await session.execute(
-            pg_insert(Evidence)
-            .values([{"claim_id": claim_id, **asdict(f)} for f in outcome.findings])
-            .on_conflict_do_nothing(index_elements=[Evidence.claim_id, Evidence.provider, Evidence.url])
-        )
-    await refresh_suggestions(session, [claim_id])
-    await emit_claim_event(session, "claim.evidence_ready", claim_id, evidence_found=len(outcome.findings))
+    # The task row first: it is locked until commit, so of two runs finishing at once (one woken past its
+    # lease) only the first finishes it, and only that one tells the newsroom; the other adds no event.
     failed = outcome.nothing_worked
-    await session.execute(
+    finished = await session.scalar(
         update(VerificationTask)
         .where(VerificationTask.id == task_id, VerificationTask.status.not_in(FINISHED))
         .values(
@@ -110,7 +104,17 @@ async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcom
             problems=[asdict(p) for p in outcome.problems],
             finished_at=func.now(),
         )
+        .returning(VerificationTask.id)
     )
+    if outcome.findings:
+        await session.execute(
+            pg_insert(Evidence)
+            .values([{"claim_id": claim_id, **asdict(f)} for f in outcome.findings])
+            .on_conflict_do_nothing(index_elements=[Evidence.claim_id, Evidence.provider, Evidence.url])
+        )
+    await refresh_suggestions(session, [claim_id])
+    if finished is not None:
+        await emit_claim_event(session, "claim.evidence_ready", claim_id, evidence_found=len(outcome.findings))
 
 
 async def record_error(session: AsyncSession, task_id: int, reason: str, *, final: bool) -> None:

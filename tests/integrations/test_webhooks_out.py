@@ -10,17 +10,15 @@ import pytest
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
-from shared.articles.ingest import ingest_article
-from shared.articles.schemas import ArticleCreate
 from shared.evidence.fetcher import FetchError, SafeFetcher, new_http_client
+from shared.evidence.pipeline import Outcome
 from shared.integrations import outbound
 from shared.integrations.registry import create_integration
-from shared.models import Claim, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
-from tests.support.articles import article
+from shared.models import Claim, VerificationTask, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from shared.verification import runner
+from tests.support.integrations import LOOPBACK, send_article, subscribed_integration
 from tests.support.services import ServiceProcess, running, service_env
 from tests.support.waiting import eventually
-
-LOOPBACK = {"fetch_allow_hosts": ["127.0.0.1"]}
 
 
 @pytest.fixture
@@ -33,19 +31,6 @@ async def desk(db, settings, web) -> dict:
             session, allowed, made.integration.id, web.url("/hook"), ["article.processed"]
         )
     return {"id": made.integration.id, "secret": made.secret, "subscription": subscription.id}
-
-
-async def send_article(db, settings, external_id: str) -> dict:
-    """An article submitted by the integration, through the ingest code every path uses."""
-    async with db() as session, session.begin():
-        result = await ingest_article(
-            session,
-            ArticleCreate(**article(external_id=external_id)),
-            max_body_bytes=settings.max_body_bytes,
-            claim_threshold=settings.claim_threshold,
-            submitted_by="Desk CMS",
-        )
-    return result.article
 
 
 def env_for(settings, **overrides):
@@ -69,7 +54,7 @@ async def test_a_receiver_failing_three_times_gets_it_once_with_one_webhook_id(d
         ex.start(next(answers), headers={"Content-Length": "0"})
 
     web.handle("/hook", receiver)
-    stored = await send_article(db, settings, "out-1")
+    stored = await send_article(db, settings, "Desk CMS", "out-1")
     with running("relay", "worker", env=env_for(settings), log_dir=log_dir):
         await eventually(lambda: _status(db, "delivered"), timeout=60, what="the delivery")
     posts = [r for r in web.requests if r.path == "/hook"]
@@ -90,13 +75,13 @@ async def _status(db, status: str):
 
 async def test_a_receiver_answering_410_disables_the_subscription(db, settings, web, desk, log_dir):
     web.route("/hook", b"", status=410)
-    await send_article(db, settings, "out-gone")
+    await send_article(db, settings, "Desk CMS", "out-gone")
     with running("relay", "worker", env=env_for(settings), log_dir=log_dir):
         await eventually(lambda: _status(db, "failed"), timeout=60, what="the delivery to fail")
     async with db() as session:
         subscription = await session.get(WebhookSubscription, desk["subscription"])
     assert subscription.disabled_at is not None and "410" in subscription.disabled_reason
-    await send_article(db, settings, "out-gone-2")  # a disabled subscription hears nothing more
+    await send_article(db, settings, "Desk CMS", "out-gone-2")  # a disabled subscription hears nothing more
     async with db() as session:
         assert len(list(await session.scalars(select(WebhookEvent)))) == 1
 
@@ -112,7 +97,7 @@ async def test_a_worker_killed_during_a_delivery_delivers_after_a_restart(db, se
         ex.start(200, headers={"Content-Length": "0"})
 
     web.handle("/hook", receiver)
-    await send_article(db, settings, "out-killed")
+    await send_article(db, settings, "Desk CMS", "out-killed")
     env = env_for(settings, FACTCHECK_WEBHOOK_STUCK_AFTER_SECONDS="4")
     with running("relay", env=env, log_dir=log_dir):
         first = ServiceProcess("worker", env, log_dir).start()
@@ -131,7 +116,7 @@ async def test_a_worker_killed_during_a_delivery_delivers_after_a_restart(db, se
 
 async def test_retry_after_redirects_and_the_schedule(db, settings, desk):
     """What follows an attempt, decided in the database: the schedule, Retry-After, a redirect, the end."""
-    await send_article(db, settings, "out-rules")
+    await send_article(db, settings, "Desk CMS", "out-rules")
     quick = settings.model_copy(update={"webhook_retry_schedule": [5.0, 10.0]})
 
     async def attempt(**outcome) -> WebhookDelivery:
@@ -156,7 +141,7 @@ async def test_retry_after_redirects_and_the_schedule(db, settings, desk):
 
 
 async def test_admins_subscribe_list_and_redeliver_and_private_urls_are_refused(api_url, keys, db, settings, desk):
-    await send_article(db, settings, "out-api")
+    await send_article(db, settings, "Desk CMS", "out-api")
     admin = {"Authorization": f"Bearer {keys['admin']}"}
     async with httpx.AsyncClient(base_url=api_url, headers=admin) as http:
         private = await http.post(
@@ -189,7 +174,7 @@ async def test_a_private_address_is_refused_again_when_sent(settings):
 
 
 async def test_payloads_are_small_and_name_the_article(db, settings, desk):
-    await send_article(db, settings, "out-size")
+    await send_article(db, settings, "Desk CMS", "out-size")
     async with db() as session:
         event = await session.scalar(select(WebhookEvent))
     body = json.dumps(event.payload).encode()
@@ -201,7 +186,7 @@ async def test_payloads_are_small_and_name_the_article(db, settings, desk):
 async def test_a_late_attempt_is_logged_and_changes_nothing(db, settings, desk):
     """The relay handed the delivery out again (its first worker seemed dead): the first one's answer, coming
     after all, is kept in the log, but only the current attempt moves the delivery on."""
-    await send_article(db, settings, "out-late")
+    await send_article(db, settings, "Desk CMS", "out-late")
     async with db() as session, session.begin():
         found = await session.scalar(select(WebhookDelivery))
         await outbound.mark_sending(session, [found.id])
@@ -232,7 +217,7 @@ async def test_payloads_stay_under_20_kb_in_any_script(db, settings, desk):
     allowed = settings.model_copy(update=LOOPBACK)
     async with db() as session, session.begin():
         await outbound.subscribe(session, allowed, desk["id"], "http://127.0.0.1:9/states", ["claim.state_changed"])
-    stored = await send_article(db, settings, "out-script")
+    stored = await send_article(db, settings, "Desk CMS", "out-script")
     async with db() as session, session.begin():
         claim_id = await session.scalar(select(Claim.id).where(Claim.article_id == stored["id"]).limit(1))
         await session.execute(update(Claim).where(Claim.id == claim_id).values(text="Ж😀" * 5000))
@@ -242,3 +227,25 @@ async def test_payloads_stay_under_20_kb_in_any_script(db, settings, desk):
     async with db() as session:
         event = await session.scalar(select(WebhookEvent).where(WebhookEvent.type == "claim.state_changed"))
     assert len(json.dumps(event.payload, separators=(",", ":"), ensure_ascii=False).encode()) < 20_000
+
+
+async def test_a_task_finished_twice_tells_the_newsroom_once(db, settings, web):
+    # Two runs of one task can both reach the end (one woken past its lease): only the first finishes it.
+    await subscribed_integration(db, settings, "Ready CMS", web.url("/hook"), ["claim.evidence_ready"])
+    stored = await send_article(db, settings, "Ready CMS", "out-twice")
+    async with db() as session:
+        claim_id, task_id = (
+            await session.execute(
+                select(Claim.id, VerificationTask.id)
+                .join(VerificationTask, VerificationTask.claim_id == Claim.id)
+                .where(Claim.article_id == stored["id"])
+                .limit(1)
+            )
+        ).one()
+    for _run in range(2):
+        async with db() as session, session.begin():
+            await runner.finish_task(session, task_id, claim_id, Outcome())
+    async with db() as session:
+        events = list(await session.scalars(select(WebhookEvent).where(WebhookEvent.type == "claim.evidence_ready")))
+        task = await session.get(VerificationTask, task_id)
+    assert task.status == "done" and len(events) == 1
