@@ -64,6 +64,9 @@ eval-related: $(STAMP) ## Precision and recall of "the same claim" on data/relat
 bench: $(STAMP) ## Measure the extractor (beside pysbd), ingest, verification, and at a million claims: related claims, reports, the queue, CSV
 	$(BIN)/python -m tests.bench.run
 
+soak: $(STAMP) ## Run the whole service under a steady mixed load for 10 minutes: errors, latency, queue depth, memory (SOAK_ARGS="--minutes 30")
+	$(BIN)/python -m tests.soak.run $(SOAK_ARGS)
+
 seed-large: $(STAMP) ## Write the desk at scale (a year, 1,000,000 claims) that make bench uses, once
 	$(BIN)/python -m tests.bench.seed
 
@@ -83,4 +86,4 @@ format: $(STAMP) ## Rewrite the code in the project's style
 clean: ## Remove the virtual environment and the embedded servers' data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
 
-.PHONY: help install tools run test test-fast migrate api worker relay train-claims check-weights eval-claims eval-related bench seed-large lint format clean
+.PHONY: help install tools run test test-fast migrate api worker relay train-claims check-weights eval-claims eval-related bench soak seed-large lint format clean

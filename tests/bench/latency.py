@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 
 
@@ -9,7 +10,8 @@ def summary(seconds: list[float]) -> dict:
     ordered = sorted(seconds)
 
     def at(share: float) -> float:
-        return ordered[max(0, int(len(ordered) * share) - 1)] * 1000
+        # Nearest rank: the smallest value at least `share` of them do not exceed (of 2, p95 is the larger).
+        return ordered[max(0, math.ceil(len(ordered) * share) - 1)] * 1000
 
     return {
         "median": statistics.median(ordered) * 1000,

@@ -58,11 +58,14 @@ def service_env(settings: Settings, **overrides: str) -> dict[str, str]:
 
 
 class ServiceProcess:
-    """A worker or relay process, started as `make run` starts it; stoppable gently or with SIGKILL."""
+    """The API, a worker or a relay process, started as `make run` starts it; stoppable gently or with SIGKILL.
 
-    def __init__(self, kind: str, env: dict[str, str], log_dir: Path) -> None:
+    `port` is where the API listens (the worker and relay listen nowhere)."""
+
+    def __init__(self, kind: str, env: dict[str, str], log_dir: Path, *, port: int = 0) -> None:
         self.kind = kind
         self.env = env
+        self.port = port
         self.log_path = log_dir / f"{kind}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen | None = None
 
@@ -71,7 +74,7 @@ class ServiceProcess:
         log = self.log_path.open("wb")
         threads = int(self.env.get("FACTCHECK_WORKER_THREADS", "8"))
         self.process = subprocess.Popen(
-            commands("127.0.0.1", 0, threads)[self.kind],
+            commands("127.0.0.1", self.port, threads)[self.kind],
             cwd=ROOT,
             env=self.env,
             stdout=log,
