@@ -37,6 +37,9 @@ test: $(STAMP) tools ## Run the whole test suite, fault-injection tests included
 test-fast: $(STAMP) ## Run the tests without the slow fault-injection ones
 	$(BIN)/pytest -m "not slow"
 
+fuzz: $(STAMP) ## Fuzz the API against its own OpenAPI document for 10 minutes, with every role's key
+	FACTCHECK_FUZZ_SECONDS=$${FACTCHECK_FUZZ_SECONDS:-600} FACTCHECK_FUZZ_EXAMPLES=$${FACTCHECK_FUZZ_EXAMPLES:-100} $(BIN)/pytest -s tests/fuzz
+
 migrate: $(STAMP) ## Apply the database migrations
 	$(BIN)/factcheck migrate
 
@@ -86,4 +89,4 @@ format: $(STAMP) ## Rewrite the code in the project's style
 clean: ## Remove the virtual environment and the embedded servers' data
 	rm -rf $(VENV) .data .pytest_cache .ruff_cache
 
-.PHONY: help install tools run test test-fast migrate api worker relay train-claims check-weights eval-claims eval-related bench soak seed-large lint format clean
+.PHONY: help install tools run test test-fast fuzz migrate api worker relay train-claims check-weights eval-claims eval-related bench soak seed-large lint format clean

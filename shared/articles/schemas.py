@@ -5,17 +5,24 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.claims.schemas import ClaimRead
-from shared.validation import HttpUrl, Moment, Text
+from shared.validation import SPACES, HttpUrl, Moment, NonBlankText, Text, not_blank_pattern
 
 # Characters that show nothing: a body of only these is as empty as one of spaces.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"), None)
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
 
 
 class ArticleCreate(BaseModel):
-    title: Text = Field(min_length=1, max_length=500, description="Headline, at most 500 characters.")
-    body: Text = Field(description="Full text. Not empty; at most FACTCHECK_MAX_BODY_BYTES (1 MB) in UTF-8.")
+    title: NonBlankText = Field(min_length=1, max_length=500, description="Headline, at most 500 characters.")
+    body: Text = Field(
+        description="Full text. Not empty, nor only white space or zero-width characters; at most "
+        "FACTCHECK_MAX_BODY_BYTES (1 MB) in UTF-8 (413 beyond).",
+        json_schema_extra={"pattern": not_blank_pattern(SPACES + INVISIBLE)},
+    )
     url: HttpUrl | None = Field(default=None, description="Where the article is published (absolute http(s)).")
-    source: Text = Field(default="api", min_length=1, max_length=200, description="Outlet or feed it comes from.")
+    source: NonBlankText = Field(
+        default="api", min_length=1, max_length=200, description="Outlet or feed it comes from."
+    )
     external_id: Text | None = Field(
         default=None, min_length=1, max_length=500, description="The sender's id; with source, the idempotency key."
     )
@@ -27,14 +34,6 @@ class ArticleCreate(BaseModel):
         description="BCP 47 tag. Claims are extracted from English only.",
     )
     links: list[HttpUrl] = Field(default_factory=list, max_length=100, description="Sources the article cites.")
-
-    @field_validator("title", "source")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
 
     @field_validator("body")
     @classmethod

@@ -17,8 +17,11 @@ from dataclasses import dataclass
 
 PREFIX = "whsec_"
 TOLERANCE_SECONDS = 5 * 60  # older or further ahead than this: refused (replays, skewed clocks)
-_ID = re.compile(r"[\x21-\x7e]{1,255}")  # printable ASCII, as the specification's ids are
-_TIMESTAMP = re.compile(r"\d{1,12}")
+# The headers' forms, also their `pattern`s in the OpenAPI document.
+ID_PATTERN = "^[!-~]{1,255}$"  # printable ASCII, as the specification's ids are
+TIMESTAMP_PATTERN = "^[0-9]{1,12}$"
+_ID = re.compile(ID_PATTERN)
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 
 
 class BadSignature(Exception):

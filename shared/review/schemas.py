@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.claims.schemas import ClaimRead
-from shared.validation import MAX_ID, Text
+from shared.validation import MAX_ID, NonBlankText
 
 MAX_TEXT = 5000
 MAX_CITED = 100
@@ -16,16 +16,9 @@ MAX_CITED = 100
 EvidenceId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
 class TransitionCreate(BaseModel):
     to: str = Field(min_length=1, max_length=50, description="The new state: unverified, corroborated or disputed.")
-    rationale: Text = Field(
+    rationale: NonBlankText = Field(
         min_length=1, max_length=MAX_TEXT, description="Why, for the audit trail. Required; not blank."
     )
     evidence_ids: list[EvidenceId] = Field(
@@ -34,11 +27,6 @@ class TransitionCreate(BaseModel):
         description="Evidence of this claim that the verdict rests on (corroborated or disputed only).",
     )
 
-    @field_validator("rationale")
-    @classmethod
-    def _rationale_not_blank(cls, value: str) -> str:
-        return _not_blank(value)
-
     @field_validator("evidence_ids")
     @classmethod
     def _unique(cls, value: list[int]) -> list[int]:
@@ -46,25 +34,15 @@ class TransitionCreate(BaseModel):
 
 
 class AssigneeUpdate(BaseModel):
-    assignee: Text | None = Field(
+    assignee: NonBlankText | None = Field(
         min_length=1,
         max_length=200,
         description="The name of an active key that may review claims; null to unassign.",
     )
 
-    @field_validator("assignee")
-    @classmethod
-    def _assignee_not_blank(cls, value: str | None) -> str | None:
-        return None if value is None else _not_blank(value)
-
 
 class NoteCreate(BaseModel):
-    text: Text = Field(min_length=1, max_length=MAX_TEXT, description="The note, 1 to 5000 characters.")
-
-    @field_validator("text")
-    @classmethod
-    def _text_not_blank(cls, value: str) -> str:
-        return _not_blank(value)
+    text: NonBlankText = Field(min_length=1, max_length=MAX_TEXT, description="The note, 1 to 5000 characters.")
 
 
 class ClaimEventRead(BaseModel):

@@ -24,7 +24,10 @@ from shared.review.models import ClaimEvent
 from shared.review.states import check_move, check_permission, may_cite_evidence
 from shared.verification.suggestion import refresh_suggestions
 
-_ENTITY_TAG = re.compile(r'\s*"?([0-9]{1,19})"?\s*')
+# What If-Match may hold: a claim's ETag as sent (`"3"`) or its bare number, with spaces or tabs around it.
+# Also the header's `pattern` in the OpenAPI document.
+ENTITY_TAG_PATTERN = r'^[ \t]*(?:"[0-9]{1,19}"|[0-9]{1,19})[ \t]*$'
+_ENTITY_TAG = re.compile(ENTITY_TAG_PATTERN)
 
 
 class PreconditionRequired(AppError):
@@ -68,12 +71,9 @@ def parse_if_match(value: str | None) -> int | None:
     else. The number is not range-checked here: a well-formed tag of a version no claim has is stale (412),
     not malformed.
     """
-    if value is None:
+    if value is None or not _ENTITY_TAG.fullmatch(value):
         return None
-    match = _ENTITY_TAG.fullmatch(value)
-    if match is None or value.strip().count('"') not in (0, 2):
-        return None
-    return int(match.group(1))
+    return int(value.strip(' \t"'))
 
 
 def _current(claim: Claim) -> dict:

@@ -6,6 +6,8 @@ import httpx
 
 from shared.config import Settings
 from shared.embedded import free_port
+from shared.integrations.registry import EVENT_TYPES
+from shared.validation import HTTP_URL_PATTERN, MAX_ID, MOMENT_PATTERN
 from tests.support.services import api_server
 
 
@@ -51,3 +53,22 @@ async def test_the_document_says_if_match_is_required(client):
     operation = spec["paths"]["/v1/claims/{claim_id}/transitions"]["post"]
     header = next(p for p in operation["parameters"] if p["name"] == "if-match")
     assert header["required"] is True and header["schema"]["type"] == "string"
+
+
+async def test_a_method_not_allowed_names_every_method_of_the_path(client):
+    response = await client.request("OPTIONS", "/v1/integrations")  # GET and POST are two routes
+    assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
+    assert response.headers["Allow"] == "GET, POST"
+
+
+async def test_the_document_states_what_the_code_checks(client, settings):
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    article = schemas["ArticleCreate"]["properties"]
+    assert article["body"]["maxLength"] == settings.max_body_bytes  # the configured limit
+    assert "maxLength" not in schemas["DeliveredArticle"]["properties"]["body"]  # refused alone, in its result
+    assert article["url"]["anyOf"][0]["pattern"] == HTTP_URL_PATTERN
+    assert {"pattern", "minLength", "maxLength"} <= set(article["title"])
+    assert article["published_at"]["anyOf"][0]["pattern"] == MOMENT_PATTERN
+    assert schemas["IntegrationCreate"]["properties"]["event_types"]["items"]["enum"] == list(EVENT_TYPES)
+    evidence_id = schemas["TransitionCreate"]["properties"]["evidence_ids"]["items"]
+    assert evidence_id["maximum"] == MAX_ID and isinstance(evidence_id["maximum"], int)  # not 2**63 as a float

@@ -20,6 +20,7 @@ HOSTILE_POSTS = {
     "long language tag": article(language="en-" + "-".join(["abcdefgh"] * 6)),
     "year 1 east of UTC": article(published_at="0001-01-01T00:00:00+01:00"),
     "year 9999 west of UTC": article(published_at="9999-12-31T23:30:00-01:00"),
+    "a date as a number (Unix time)": article(published_at=1700000000),
     "title not a string": article(title=["a"]),
     "links not a list": article(links="https://example.org"),
     "too many links": article(links=[f"https://example.org/{i}" for i in range(101)]),
@@ -44,6 +45,11 @@ HOSTILE_GETS = [
     "/v1/claims?cursor=99999999999999999999",
     "/v1/claims?min_score=nan",
     "/v1/claims?limit=1e9",
+    "/v1/reports/summary?to=9999-12-31T23:59:59-23:59",  # past year 9999 once in UTC
+    "/v1/reports/summary?to=0001-01-02T00:00:00Z",  # `from`, 30 days before, would be before year 1
+    "/v1/claimreview?since=9999-12-31T23:59:59-23:59",
+    "/v1/reports/summary?to=0.5",  # a number is not ISO 8601, though a lenient parser takes it for Unix time
+    "/v1/reports/summary?source=a%00b",
 ]
 
 

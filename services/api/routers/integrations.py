@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,13 +20,19 @@ from shared.integrations.registry import (
     list_integrations,
     rotate_secret,
 )
+from shared.integrations.signatures import ID_PATTERN, TIMESTAMP_PATTERN
+from shared.validation import HttpUrl, NonBlankText
 
 router = APIRouter(tags=["integrations"])
 
+EventType = Literal[EVENT_TYPES]
+
 
 class IntegrationCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200, description="Unique; its articles are submitted by this name.")
-    event_types: list[str] = Field(
+    name: NonBlankText = Field(
+        min_length=1, max_length=200, description="Unique; its articles are submitted by this name."
+    )
+    event_types: list[EventType] = Field(
         default_factory=list,
         max_length=len(EVENT_TYPES),
         description=f"What it may hear about: {', '.join(EVENT_TYPES)}.",
@@ -104,8 +111,8 @@ async def disable(integration_id: RowId, session: SessionDep, _: may(Action.mana
 
 
 class SubscriptionCreate(BaseModel):
-    url: str = Field(min_length=1, max_length=2000, description="Absolute http(s) URL at a public address.")
-    event_types: list[str] = Field(
+    url: HttpUrl = Field(description="Absolute http(s) URL at a public address.")
+    event_types: list[EventType] = Field(
         min_length=1, max_length=len(EVENT_TYPES), description="Some of the integration's own."
     )
 
@@ -230,6 +237,11 @@ class WebhookAnswer(BaseModel):
     results: list[WebhookResult]
 
 
+def _signature_header(name: str, description: str, pattern: str | None) -> dict:
+    schema = {"type": "string", "minLength": 1} | ({"pattern": pattern} if pattern else {})
+    return {"name": name, "in": "header", "required": True, "description": description, "schema": schema}
+
+
 @router.post(
     "/v1/webhooks/{integration_id}/articles",
     response_model=WebhookAnswer,
@@ -247,16 +259,25 @@ class WebhookAnswer(BaseModel):
     responses=error_responses(413, 422, 429)
     | {401: {"model": ErrorBody, "description": "Not signed by an enabled integration (the reason is given)."}},
     openapi_extra={
+        # Read by the signature check itself (401 when missing or malformed), so not declared as parameters.
+        "parameters": [
+            _signature_header("webhook-id", "The delivery's id, the same in every attempt.", ID_PATTERN),
+            _signature_header("webhook-timestamp", "Unix seconds, within 5 minutes of now.", TIMESTAMP_PATTERN),
+            _signature_header(
+                "webhook-signature", "`v1,<base64>`, several separated by spaces during a rotation.", None
+            ),
+        ],
+        # DeliveredArticle: ArticleCreate as the app's document states it for deliveries (services/api/app.py).
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {
                     "schema": {
                         "oneOf": [
-                            {"$ref": "#/components/schemas/ArticleCreate"},
+                            {"$ref": "#/components/schemas/DeliveredArticle"},
                             {
                                 "type": "array",
-                                "items": {"$ref": "#/components/schemas/ArticleCreate"},
+                                "items": {"$ref": "#/components/schemas/DeliveredArticle"},
                                 "minItems": 1,
                                 "maxItems": MAX_BATCH,
                             },
@@ -264,7 +285,7 @@ class WebhookAnswer(BaseModel):
                     }
                 }
             },
-        }
+        },
     },
 )
 async def receive(integration_id: RowId, request: Request, session: SessionDep, settings: SettingsDep):

@@ -16,16 +16,16 @@ from shared.claims.models import ClaimState
 from shared.reports import claimreview, figures
 from shared.reports.export import claims_csv
 from shared.reports.period import period, utc
-from shared.validation import MAX_ID
+from shared.validation import MAX_ID, Moment, Text
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
 From = Annotated[
-    datetime | None,
+    Moment | None,
     Query(alias="from", description="ISO 8601, any offset (UTC when none); default: 30 days before `to`."),
 ]
-To = Annotated[datetime | None, Query(alias="to", description="ISO 8601, exclusive; default: now.")]
-Source = Annotated[str | None, Query(min_length=1, max_length=200, description="Only the articles of this outlet.")]
+To = Annotated[Moment | None, Query(alias="to", description="ISO 8601, exclusive; default: now.")]
+Source = Annotated[Text | None, Query(min_length=1, max_length=200, description="Only the articles of this outlet.")]
 PERIOD_RULES = " `from` after `to`, or a period over 5 years: 422 naming the field. Times are UTC in the answer."
 
 
@@ -171,7 +171,7 @@ async def claim_review_feed(
     session: SessionDep,
     settings: SettingsDep,
     _: may(Action.read_reports),
-    since: Annotated[datetime | None, Query(description="ISO 8601; default: all.")] = None,
+    since: Annotated[Moment | None, Query(description="ISO 8601; default: all.")] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="The `next_after` of the page before.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
