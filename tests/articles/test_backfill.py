@@ -77,9 +77,12 @@ async def test_stopped_halfway_and_run_again_the_total_is_the_same(servers, db, 
     path = tmp_path / "archive.jsonl"
     archive(path)
     run, env = command(path, servers[0])
+    # Ctrl-C as a terminal delivers it, even where this suite runs with SIGINT ignored (a shell's background
+    # job), which the command would otherwise inherit and so never stop.
     first = await asyncio.create_subprocess_exec(
-        *run, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+        *run, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
     try:
         await eventually(lambda: _some(db), timeout=120, what="part of the archive to be stored")
         first.send_signal(signal.SIGINT)  # Ctrl-C
@@ -87,7 +90,7 @@ async def test_stopped_halfway_and_run_again_the_total_is_the_same(servers, db, 
     finally:
         if first.returncode is None:
             first.kill()
-    assert first.returncode == 130 and "run the same command again" in err
+    assert first.returncode == 130 and "run the same command again" in err, err[-2500:]
     created_first, _, _ = summary(out)
     assert 0 < created_first < LINES - len(BAD) and await articles(db) == created_first  # what it says it stored
     second = await complete(run, env)
