@@ -24,8 +24,10 @@ from __future__ import annotations
 import functools
 import json
 import math
-from itertools import compress, repeat
+import sys
+from itertools import chain, repeat
 from pathlib import Path
+from typing import NamedTuple
 
 WEIGHTS = Path(__file__).with_name("weights") / "checkworthiness.json"
 
@@ -33,7 +35,8 @@ _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _LETTERS = (2, 3, 4, 5)  # lengths of the letter n-grams within a word
 _REASONS = 5  # how many features a sentence's reasons name
 _MIN_REASON = 0.15  # a feature moving the logit less than this is not worth naming
-_WORD_CACHE = 50_000  # words whose letter n-gram sums are kept
+_WORD_CACHE = 50_000  # words whose weights are kept
+_PAIR_CACHE = 100_000  # word pairs whose weights are kept
 
 # How each cue reads in a reason; "named source" and "unnamed source" carry their own wording.
 CUE_LABELS = {
@@ -92,54 +95,90 @@ def letter_grams(word: str) -> list[str]:
     return [padded[i : i + n] for n in _LETTERS for i in range(len(padded) - n + 1)]
 
 
+class Weighed(NamedTuple):
+    """A sentence's words as the model weighs them, worked out once for its score and its reasons."""
+
+    folded: tuple[str, ...]
+    words: tuple[float, ...]  # the weight of each word
+    pairs: list[float]  # the weight of each pair of neighbouring words
+    letter_sums: tuple[float, ...]  # per word, its letter n-grams' weights summed
+    letter_counts: tuple[int, ...]  # per word, how many letter n-grams it has
+
+
 class Model:
     def __init__(self, weights: dict) -> None:
         self.bias: float = weights["bias"]
         self.cues: dict[str, float] = weights["cues"]
         self.words: dict[str, float] = weights["words"]
         self.letters: dict[str, float] = weights["letters"]
-        self._strength = {gram: abs(weight) for gram, weight in self.words.items()}
-        # A word's letter n-grams always weigh the same: their sum and their count, worked out once per word.
-        self._letter_sum: dict[str, float] = {}
-        self._letter_count: dict[str, int] = {}
+        # Word pairs by their two words: looked up without joining each pair into a string first. The words
+        # are interned, as the cache below interns them, so comparing keys compares pointers, not letters.
+        self._pairs = {
+            tuple(map(sys.intern, gram.split(" "))): weight for gram, weight in self.words.items() if " " in gram
+        }
+        # A word always weighs the same: its folded form, its own weight, and its letter n-grams' sum and
+        # count, worked out once and then found with one lookup in a small dictionary.
+        self._by_word: dict[str, tuple[str, float, float, int]] = {}
+        # Likewise the pairs seen lately: a small dictionary stays in the processor's cache, the big one does not.
+        self._by_pair: dict[tuple[str, str], float] = {}
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Model:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def score(self, words: list[str], cues: dict[str, str]) -> float:
-        """Check-worthiness, 0..1 rounded to 3 decimals, of a sentence's lowercase words and cues."""
-        folded = fold(words)
-        grams = word_grams(folded)
-        # The API scores in several threads: each call keeps its own reference to the caches, and a full
-        # cache is replaced, never cleared under another thread's feet.
-        sums, counts = self._letter_sum, self._letter_count
-        new = set(folded).difference(sums)
-        if len(sums) + len(new) > _WORD_CACHE:
-            sums, counts, new = {}, {}, set(folded)
-            self._letter_sum, self._letter_count = sums, counts
-        for word in new:
-            letters = letter_grams(word)
-            sums[word] = sum(map(self.letters.get, letters, repeat(0.0)))
-            counts[word] = len(letters)
-        # Sums over maps of dict lookups run in C: this is the hot path of every ingest.
+    def score(self, words: list[str], cues: dict[str, str], weighed: Weighed | None = None) -> float:
+        """Check-worthiness, 0..1 rounded to 3 decimals, of a sentence's lowercase words (``weigh(words)``
+        if already worked out) and cues."""
+        folded, unigrams, pairs, letter_sums, letter_counts = weighed or self.weigh(words)
+        # Sums run in C, over the weights in the order word_grams gives them, so the sum is the one training
+        # computes to the last bit: this is the hot path of every ingest.
         logit = (
             self.bias
-            + sum(map(self.words.get, grams, repeat(0.0))) / math.sqrt(len(grams) or 1)
-            + sum(map(sums.__getitem__, folded)) / math.sqrt(sum(map(counts.__getitem__, folded)) or 1)
+            + sum(chain(unigrams, pairs)) / math.sqrt(len(folded) + len(pairs) or 1)
+            + sum(letter_sums) / math.sqrt(sum(letter_counts) or 1)
             + sum(map(self.cues.get, cues, repeat(0.0)))
         )
         return round(1.0 / (1.0 + math.exp(-logit)), 3)
 
-    def reasons(self, words: list[str], cues: dict[str, str]) -> tuple[str, ...]:
+    def weigh(self, words: list[str]) -> Weighed:
+        """What the score and the reasons of a sentence's lowercase words are made of."""
+        # The API scores in several threads: each call keeps its own reference to the cache, and a full
+        # cache is replaced, never cleared under another thread's feet.
+        by_word = self._by_word
+        new = set(words).difference(by_word)
+        if len(by_word) + len(new) > _WORD_CACHE:
+            by_word, new = {}, set(words)
+            self._by_word = by_word
+        for word, folded_word in zip(new, fold(list(new)), strict=True):
+            letters = letter_grams(folded_word)
+            by_word[word] = (
+                sys.intern(folded_word),
+                self.words.get(folded_word, 0.0),
+                sum(map(self.letters.get, letters, repeat(0.0))),
+                len(letters),
+            )
+        folded, unigrams, letter_sums, letter_counts = (
+            zip(*map(by_word.__getitem__, words), strict=True) if words else ((), (), (), ())
+        )
+        pair_keys = list(zip(folded, folded[1:], strict=False))
+        by_pair = self._by_pair
+        pairs = list(map(by_pair.get, pair_keys))
+        if None in pairs:  # a pair not seen lately: all are looked up in the weights and kept
+            if len(by_pair) + len(pair_keys) > _PAIR_CACHE:
+                by_pair = self._by_pair = {}
+            pairs = [by_pair.setdefault(pair, self._pairs.get(pair, 0.0)) for pair in pair_keys]
+        return Weighed(folded, unigrams, pairs, letter_sums, letter_counts)
+
+    def reasons(self, words: list[str], cues: dict[str, str], weighed: Weighed | None = None) -> tuple[str, ...]:
         """The cues and wording that moved the score most, strongest first; "against: ..." when down."""
-        grams = word_grams(fold(words))
+        folded, unigrams, pairs, _, _ = weighed or self.weigh(words)
+        grams = word_grams(list(folded))
+        weight_of = dict(zip(grams, chain(unigrams, pairs), strict=True))  # the sentence's wording, weighed
         norm = 1.0 / math.sqrt(len(grams) or 1)
         # Only wording strong enough to be named is sorted; figures are named by their cue, not as "000".
-        distinct = list(set(grams))
+        # The grams go in the order of their set, which decides between equal weights, as it always has.
         weak = _MIN_REASON / norm
-        strong = compress(distinct, map(weak.__le__, map(self._strength.get, distinct, repeat(0.0))))
-        moved = [(self.words[g] * norm, g, None) for g in strong if "0" not in g]
+        moved = [(weight_of[g] * norm, g, None) for g in set(grams) if weak <= abs(weight_of[g]) and "0" not in g]
         moved += [(self.cues.get(cue, 0.0), cue, shown) for cue, shown in cues.items()]
         moved.sort(key=_strength, reverse=True)
         reasons = []

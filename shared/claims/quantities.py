@@ -96,10 +96,13 @@ _CANDIDATE_WORDS = frozenset(
 )
 # Most sentences state no figure: a digit, a currency sign or a number word must be there for one.
 _FIGURE_SIGN = re.compile(r"[\d$€£¥₹]")
-_LETTERS = re.compile(r"[a-z]+")
-_NUMBER_WORDS = frozenset([*_ONES, *_MULTIPLIERS, "dozen"])
+# The runs of a-z in the lowercase text, as bytes: in UTF-8 every other character is bytes outside a-z,
+# so translating those to spaces and splitting is one pass in C, several times faster than a regex findall.
+_NOT_A_TO_Z = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz" else 32 for b in range(256))
+_NUMBER_WORDS = frozenset(w.encode("ascii") for w in [*_ONES, *_MULTIPLIERS, "dozen"])
 # With no number word in the sentence, a figure starts at a digit or a currency: "US$5", "USD 5", "€5".
-_DIGIT_CANDIDATE = re.compile(r"(?:US|HK|A|C)?\$|(?:USD|EUR|GBP|JPY)(?= ?\d)|\d+|[€£¥₹]")
+# The lookahead lets the engine skip every other character at once instead of trying each branch there.
+_DIGIT_CANDIDATE = re.compile(r"(?=[UHACEGJ$\d€£¥₹])(?:(?:US|HK|A|C)?\$|(?:USD|EUR|GBP|JPY)(?= ?\d)|\d+|[€£¥₹])")
 
 
 def _may_start(word: str) -> bool:
@@ -157,14 +160,22 @@ def find_dates(text: str) -> list[tuple[int, int]]:
 
 def find_quantities_and_dates(text: str) -> tuple[list[Quantity], list[tuple[int, int]]]:
     """Both at once, sharing one scan: the scorer needs both for every sentence."""
-    if _NUMBER_WORDS.isdisjoint(_LETTERS.findall(text.lower())):
-        if _FIGURE_SIGN.search(text) is None:
+    letter_runs = text.lower().encode("utf-8", "surrogatepass").translate(_NOT_A_TO_Z).split()
+    if _NUMBER_WORDS.isdisjoint(letter_runs):
+        sign = _FIGURE_SIGN.search(text)
+        if sign is None:
             return [], []  # most sentences state no figure
-        candidates = _DIGIT_CANDIDATE.finditer(text)  # only digits and currencies can start one
+        # Only digits and currencies can start one, at most four characters before the first ("USD 5"):
+        # the scans start there, not at the start of the sentence.
+        no_digit_before = sign.start()
+        candidates = _DIGIT_CANDIDATE.finditer(text, max(0, no_digit_before - 4))
     else:
+        no_digit_before = 0
         candidates = (m for m in _CANDIDATE.finditer(text) if _may_start(m.group()))
-    has_digit = _DIGIT.search(text) is not None
-    dates = [m.span() for m in _DATE.finditer(text)] if has_digit else []
+    digit = _DIGIT.search(text, no_digit_before)
+    # Every date has a digit at most 11 characters from its start ("September 5"). A search from a
+    # position still sees the characters before it, for \b, as a search from the start does.
+    dates = [m.span() for m in _DATE.finditer(text, max(0, digit.start() - 11))] if digit else []
     quantities: list[Quantity] = []
     d = 0
     covered = 0
@@ -244,7 +255,8 @@ def _parse(text: str, m: re.Match[str]) -> Quantity | None:
     elif unit is None:
         unit, end = _counted_noun(text, end)
 
-    approximate = bool(_HEDGE_BEFORE.search(text, max(0, m.start() - 25), m.start()))
+    # The longest hedge, "approximately ", is 14 characters (15 before a line break): no need to look further back.
+    approximate = bool(_HEDGE_BEFORE.search(text, max(0, m.start() - 15), m.start()))
     hedge_after = _HEDGE_AFTER.match(text, end)
     if hedge_after:
         approximate = True

@@ -21,9 +21,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import attrgetter
-from typing import NamedTuple
+from itertools import compress
 
 from shared.claims import model
 from shared.claims.quantities import Quantity, find_quantities_and_dates
@@ -41,11 +39,12 @@ class ScoredSentence:
     quantities: tuple[Quantity, ...]  # offsets into ``text``
     words: list[str]  # lowercase, what the model read
     cues: dict[str, str]  # cue -> what shows it
+    weighed: model.Weighed | None = field(default=None, repr=False, compare=False)  # kept for the reasons
 
     @property
     def reasons(self) -> tuple[str, ...]:
         """Why it scored as it did; worked out only when asked (for claims), as most sentences are not."""
-        return model.shipped().reasons(self.words, self.cues)
+        return model.shipped().reasons(self.words, self.cues, self.weighed)
 
 
 def _word_set(spec: str) -> frozenset[str]:
@@ -62,25 +61,29 @@ _LONG_WORDS = 60
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019-][A-Za-z0-9]+)*")
 
 
-class _Token(NamedTuple):
-    text: str
-    lower: str  # lowercase, with a curly apostrophe as a straight one ("didn’t" -> "didn't")
-    start: int
-    end: int
+class _Tokens:
+    """A sentence's words as parallel lists: building an object per word cost more than scoring them."""
 
+    __slots__ = ("texts", "lowers", "_matches")
 
-_LOWER = attrgetter("lower")
+    def __init__(self, text: str) -> None:
+        # Built with C-level iteration (map, join): tokenising is a tenth of the extractor's time otherwise.
+        # Tokens are ASCII, so lowercasing them joined keeps their count, whatever the rest of the text does
+        # ("İ" lowercases to two characters).
+        self._matches = list(_WORD.finditer(text))
+        self.texts: list[str] = list(map(re.Match.group, self._matches))
+        # lowercase, with a curly apostrophe as a straight one ("didn’t" -> "didn't")
+        self.lowers: list[str] = " ".join(self.texts).lower().replace("\u2019", "'").split(" ") if self.texts else []
 
+    def __len__(self) -> int:
+        return len(self.texts)
 
-def _tokens(text: str) -> list[_Token]:
-    # Built with C-level iteration (map, zip, join): tokenising is a tenth of the extractor's time otherwise.
-    # Tokens are ASCII, so lowercasing them joined keeps their count, whatever the rest of the text does
-    # ("İ" lowercases to two characters).
-    found = list(_WORD.finditer(text))
-    texts = list(map(re.Match.group, found))
-    lowers = " ".join(texts).lower().replace("\u2019", "'").split(" ") if texts else []
-    columns = zip(texts, lowers, map(re.Match.start, found), map(re.Match.end, found), strict=True)
-    return list(map(tuple.__new__, repeat(_Token), columns))
+    def start(self, i: int) -> int:
+        """Where token ``i`` starts in the sentence; offsets are asked for a few cue words only."""
+        return self._matches[i].start()
+
+    def end(self, i: int) -> int:
+        return self._matches[i].end()
 
 
 class _Lexicon:
@@ -106,25 +109,25 @@ class _Lexicon:
         self._first_words = frozenset(self._single) | {pair[0] for pair in self._by_pair}
         self._case_sensitive = frozenset(case_sensitive)
 
-    def find(self, tokens: list[_Token]) -> dict[str, list[tuple[int, int]]]:
+    def find(self, tokens: _Tokens) -> dict[str, list[tuple[int, int]]]:
         """Kind -> (first, last) token indexes of its matches, left to right, not overlapping."""
         hits: dict[str, list[tuple[int, int]]] = {}
-        count = len(tokens)
+        lowers = tokens.lowers
+        count = len(lowers)
         free = 0  # the first token not inside a match already made
         # Only the tokens that can start a phrase are looked at: most words are no cue.
-        for i in compress(range(count), map(self._first_words.__contains__, map(_LOWER, tokens))):
-            token = tokens[i]
-            if i < free or (token.lower in self._case_sensitive and token.text != token.lower):
+        for i in compress(range(count), map(self._first_words.__contains__, lowers)):
+            lower = lowers[i]
+            if i < free or (lower in self._case_sensitive and tokens.texts[i] != lower):
                 continue
             found = None
             if i + 1 < count:
-                for words, kind in self._by_pair.get((token.lower, tokens[i + 1].lower), ()):
-                    n = len(words)
-                    if i + n <= count and all(tokens[i + k].lower == words[k] for k in range(2, n)):
-                        found = (kind, n)
+                for words, kind in self._by_pair.get((lower, lowers[i + 1]), ()):
+                    if tuple(lowers[i : i + len(words)]) == words:
+                        found = (kind, len(words))
                         break
-            if found is None and token.lower in self._single:
-                found = (self._single[token.lower], 1)
+            if found is None and lower in self._single:
+                found = (self._single[lower], 1)
             if found:
                 hits.setdefault(found[0], []).append((i, i + found[1] - 1))
                 free = i + found[1]
@@ -232,7 +235,8 @@ _SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019.&-]*|[,()\"\u201c\u201d]")
 _QUOTE_SPAN = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{1,600})[\"\u201d]")
 # A name word: a capitalised word, an initial or dotted acronym ("J.", "U.S."), a title ("Dr.").
 _NAME_WORD = r"(?:(?:[A-Z]\.){1,3}(?![A-Za-z])|(?:Dr|Mr|Mrs|Ms|Gen|Prof|Sen|Gov|St|Lt|Col)\.|[A-Z][\w'\u2019-]*)"
-_ENTITY = re.compile(rf"\b{_NAME_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{_NAME_WORD})*")
+# Every name starts with a capital: the lookahead lets the engine skip other characters at once.
+_ENTITY = re.compile(rf"(?=[A-Z])\b{_NAME_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{_NAME_WORD})*")
 # Capitalised, but a time rather than a name.
 _CALENDAR_WORDS = _word_set(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june
@@ -265,6 +269,7 @@ ROLES = _word_set(
     councillor councilor sheriff prosecutor doctor forecaster meteorologist hydrologist engineer"""
 )
 HONORIFICS = _word_set("mr mrs ms dr prof gen sen rep gov")
+_TITLES = ROLES | HONORIFICS
 _SOURCE_NOUNS = ROLES | _word_set(
     """officials reports report sources police analysts experts witnesses residents authorities
     investigators prosecutors researchers scientists economists forecasters data figures statistics
@@ -311,28 +316,31 @@ class People:
     def last(self, role: str | None = None) -> str | None:
         return self.latest if role is None else self.latest_by_role.get(role)
 
-    def remember(self, tokens: list[_Token], text: str) -> None:
+    def remember(self, tokens: _Tokens, text: str) -> None:
         """Learn "leader Kim Jong-un" and "Jane Doe, a spokeswoman"; note who was mentioned."""
-        for i, token in enumerate(tokens):
-            if token.lower in ROLES or (token.lower in HONORIFICS and token.text[0].isupper()):
-                name = _capitalised_run(tokens, i + 1)
+        texts = tokens.texts
+        for i, lower in enumerate(tokens.lowers):
+            word = texts[i]
+            if lower in ROLES or (lower in HONORIFICS and word[0].isupper()):
+                name = _capitalised_run(texts, i + 1)
                 if name:
-                    self.add(name, token.lower if token.lower in ROLES else None)
-                elif token.text[0].islower():
+                    self.add(name, lower if lower in ROLES else None)
+                elif word[0].islower():
                     self._appositive(tokens, i, text)
-            if token.text[0].isupper() and (name := self.by_token.get(_strip_possessive(token.text))):
+            if word[0].isupper() and (name := self.by_token.get(_strip_possessive(word))):
                 self._touch(name)
 
-    def _appositive(self, tokens: list[_Token], role_index: int, text: str) -> None:
+    def _appositive(self, tokens: _Tokens, role_index: int, text: str) -> None:
         # "Jane Doe, a spokeswoman for ...": up to three words between the article and the role.
+        texts, lowers = tokens.texts, tokens.lowers
         for k in range(role_index - 1, max(-1, role_index - 5), -1):
-            if tokens[k].lower in ("a", "an", "the"):
-                if k >= 2 and "," in text[tokens[k - 1].end : tokens[k].start]:
+            if lowers[k] in ("a", "an", "the"):
+                if k >= 2 and "," in text[tokens.end(k - 1) : tokens.start(k)]:
                     j = k - 1
-                    while j >= 0 and k - j <= 3 and tokens[j].text[0].isupper():
+                    while j >= 0 and k - j <= 3 and texts[j][0].isupper():
                         j -= 1
                     if k - 1 - j >= 2:
-                        self.add(" ".join(t.text for t in tokens[j + 1 : k]), tokens[role_index].lower)
+                        self.add(" ".join(texts[j + 1 : k]), lowers[role_index])
                 return
 
     def _touch(self, name: str) -> None:
@@ -342,11 +350,11 @@ class People:
             self.latest_by_role[role] = name
 
 
-def _capitalised_run(tokens: list[_Token], i: int) -> str | None:
+def _capitalised_run(texts: list[str], i: int) -> str | None:
     words = []
-    while i < len(tokens) and len(words) < 3 and tokens[i].text[0].isupper():
-        words.append(_strip_possessive(tokens[i].text))
-        if tokens[i].text != words[-1]:
+    while i < len(texts) and len(words) < 3 and texts[i][0].isupper():
+        words.append(_strip_possessive(texts[i]))
+        if texts[i] != words[-1]:
             break  # a possessive ends the name: "Kim Jong-un's speech"
         i += 1
     return " ".join(words) or None
@@ -382,22 +390,25 @@ _IRREGULAR_PAST = _word_set(
 )
 
 
-def _spoken(tokens: list[_Token], lowers: list[str]) -> bool:
+def _spoken(tokens: _Tokens) -> bool:
     """In the first or second person; "US" is the country, not "us"."""
-    return not _SPEAKER_WORDS.isdisjoint(lowers) and any(t.lower in _SPEAKER_WORDS and t.text != "US" for t in tokens)
+    lowers = tokens.lowers
+    return not _SPEAKER_WORDS.isdisjoint(lowers) and any(
+        lower in _SPEAKER_WORDS and text != "US" for text, lower in zip(tokens.texts, lowers, strict=True)
+    )
 
 
 def _past_verb(word: str) -> bool:
     return word in _IRREGULAR_PAST or (len(word) > 4 and word.endswith("ed"))
 
 
-def _first_person_record(tokens: list[_Token], lowers: list[str]) -> tuple[int, int] | None:
+def _first_person_record(lowers: list[str]) -> tuple[int, int] | None:
     if _FIRST_PERSON.isdisjoint(lowers):
         return None
-    for i, token in enumerate(tokens[:-1]):
-        if token.lower in _FIRST_PERSON:
-            for k in range(i + 1, min(i + 3, len(tokens))):
-                if _past_verb(tokens[k].lower):
+    for i, lower in enumerate(lowers[:-1]):
+        if lower in _FIRST_PERSON:
+            for k in range(i + 1, min(i + 3, len(lowers))):
+                if _past_verb(lowers[k]):
                     return i, k
     return None
 
@@ -406,20 +417,23 @@ def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSe
     """Score one sentence; ``people`` carries who was named earlier in the same article."""
     people = people if people is not None else People()
     text = sentence.text
-    tokens = _tokens(text)
+    tokens = _Tokens(text)
     found = _cues(sentence, tokens, people)
     people.remember(tokens, text)
-    words = [t.lower for t in tokens]
+    words = tokens.lowers
+    weigher = model.shipped()
+    weighed = weigher.weigh(words)
     return ScoredSentence(
         text=text,
         start=sentence.start,
         end=sentence.end,
         is_heading=sentence.is_heading,
-        score=model.shipped().score(words, found.cues),
+        score=weigher.score(words, found.cues, weighed),
         attribution=found.attribution,
         quantities=found.quantities,
         words=words,
         cues=found.cues,
+        weighed=weighed,
     )
 
 
@@ -432,10 +446,10 @@ class Cues:
 
 def sentence_cues(text: str) -> Cues:
     """The cues of one sentence on its own (training and evaluation score sentences without an article)."""
-    return _cues(Sentence(text, 0, len(text), False), _tokens(text), People())
+    return _cues(Sentence(text, 0, len(text), False), _Tokens(text), People())
 
 
-def _cues(sentence: Sentence, tokens: list[_Token], people: People) -> Cues:
+def _cues(sentence: Sentence, tokens: _Tokens, people: People) -> Cues:
     """What a fact-checker looks for, named: figures, dates, sources, quotes, opinion, hedges, shape.
 
     Each cue is a feature the model weighs; its value here is the evidence shown in the reasons.
@@ -490,18 +504,18 @@ def _cues(sentence: Sentence, tokens: list[_Token], people: People) -> Cues:
     if entities:
         cues["names" if len(entities) >= 2 else "a name"] = ", ".join(entities[:4])
 
-    lowers = list(map(_LOWER, tokens))
-    record = _first_person_record(tokens, lowers)
+    lowers = tokens.lowers
+    record = _first_person_record(lowers)
     if record:
         cues["first-person record"] = span(record)
     if not _COMPARISON.isdisjoint(lowers):
-        cues["comparison"] = next(t.text for t in tokens if t.lower in _COMPARISON)
+        cues["comparison"] = next(t for t, lower in zip(tokens.texts, lowers, strict=True) if lower in _COMPARISON)
 
     after = attribution.reports_after if attribution and attribution.source else None
 
     def yours(hit: tuple[int, int]) -> str | None:
         """The cue's kind by whose words it is: the writer's, the source's, or none (quoted)."""
-        start = tokens[hit[0]].start
+        start = tokens.start(hit[0])
         if quoted(start):
             return None
         return "source" if after is not None and start >= after else "writer"
@@ -515,25 +529,25 @@ def _cues(sentence: Sentence, tokens: list[_Token], people: People) -> Cues:
         whose = yours(hit)
         if whose == "writer":
             before = hit[0] - 1
-            if before >= 0 and tokens[before].lower in _INTENSIFIERS:
+            if before >= 0 and lowers[before] in _INTENSIFIERS:
                 before -= 1
-            if before >= 0 and tokens[before].lower in _PREDICATE_VERBS:
+            if before >= 0 and lowers[before] in _PREDICATE_VERBS:
                 cues.setdefault("evaluative claim", span((before, hit[1])))
             else:
                 cues.setdefault("evaluative word", span(hit))
         elif whose:
             cues.setdefault("opinion, the source's", span(hit))
     # An action after the writer's own hedge is hypothetical: "this could lead to increased cooperation".
-    hedge_at = min((tokens[h[0]].start for h in lexicon.get("speculation", ()) if yours(h) == "writer"), default=None)
+    hedge_at = min((tokens.start(h[0]) for h in lexicon.get("speculation", ()) if yours(h) == "writer"), default=None)
     verb_start, verb_end = attribution.verb_span if attribution else (-1, -1)
     for hit in lexicon.get("concrete", ()):
-        start = tokens[hit[0]].start
+        start = tokens.start(hit[0])
         if not quoted(start) and not verb_start <= start < verb_end and (hedge_at is None or start < hedge_at):
             cues["concrete action"] = span(hit)
             break
     # The writer's own view or guess, with no figure, date or source in the sentence: nothing to check.
     # Said in the first or second person it is a speaker's ("we could cut taxes"): no writer's aside.
-    if not (quantities or dates or attribution or _spoken(tokens, lowers)):
+    if not (quantities or dates or attribution or _spoken(tokens)):
         for cue in ("speculation, the writer's", "future, the writer's"):
             if cue in cues:
                 cues["speculation with nothing to check"] = cues[cue]
@@ -580,8 +594,8 @@ def named_entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
     return found
 
 
-def _span_text(text: str, tokens: list[_Token], hit: tuple[int, int]) -> str:
-    return text[tokens[hit[0]].start : tokens[hit[1]].end]
+def _span_text(text: str, tokens: _Tokens, hit: tuple[int, int]) -> str:
+    return text[tokens.start(hit[0]) : tokens.end(hit[1])]
 
 
 # --- Attribution ---
@@ -589,7 +603,7 @@ def _span_text(text: str, tokens: list[_Token], hit: tuple[int, int]) -> str:
 
 def _find_attribution(
     text: str,
-    tokens: list[_Token],
+    tokens: _Tokens,
     cues: dict[str, list[tuple[int, int]]],
     people: People,
     quoted: Callable[[int], bool],
@@ -597,18 +611,18 @@ def _find_attribution(
 ) -> _Attribution | None:
     """The first source the sentence names; interpretive verbs without one go to ``interpretations``."""
     for first, last in cues.get("according", ()):
-        start, end = tokens[first].start, tokens[last].end
+        start, end = tokens.start(first), tokens.end(last)
         source = None if quoted(start) else _source_after(text, end)
         if source:
             name = _clean_source(source, people)
             # "according to X" reports the whole sentence; "as reported by X" only the noun beside it.
-            reports_after = -1 if tokens[first].lower in ("according", "citing") else None
+            reports_after = -1 if tokens.lowers[first] in ("according", "citing") else None
             return _Attribution(name, f"attributed to {name}", (start, end), reports_after)
-    for first, last in _speech_verbs(tokens, cues.get("speech", [])):
-        start, end = tokens[first].start, tokens[last].end
+    for first, last in _speech_verbs(tokens.lowers, cues.get("speech", [])):
+        start, end = tokens.start(first), tokens.end(last)
         if quoted(start):
             continue
-        verb = tokens[first].text
+        verb = tokens.texts[first]
         found = _subject_before(text, start, people)
         if found is None:
             if verb in _INTERPRETIVE_VERBS:
@@ -625,7 +639,7 @@ def _find_attribution(
         reason = f"attributed to {name}" + (f" (refers back to '{referring}')" if referring else "")
         return _Attribution(name, reason, (start, end), end)
     for first, last in cues.get("unnamed", ()):
-        start = tokens[first].start
+        start = tokens.start(first)
         if not quoted(start):
             phrase = _span_text(text, tokens, (first, last))
             return _Attribution(None, f"attributed without a named source: {phrase}", (start, start), None)
@@ -639,14 +653,14 @@ def _char_before(text: str, pos: int) -> str:
     return text[pos - 1] if pos else ""
 
 
-def _speech_verbs(tokens: list[_Token], verbs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _speech_verbs(lowers: list[str], verbs: list[tuple[int, int]]) -> list[tuple[int, int]]:
     hits = list(verbs)
-    if _SPEECH_ACTS.isdisjoint(map(_LOWER, tokens)):
+    if _SPEECH_ACTS.isdisjoint(lowers):
         return hits
-    for i, token in enumerate(tokens):
-        if token.lower in _SPEECH_ACTS and i + 1 < len(tokens) and tokens[i + 1].lower in ("a", "an", "the"):
-            for k in range(i + 2, min(i + 5, len(tokens))):
-                if tokens[k].lower in _SPEECH_OBJECTS:
+    for i, lower in enumerate(lowers):
+        if lower in _SPEECH_ACTS and i + 1 < len(lowers) and lowers[i + 1] in ("a", "an", "the"):
+            for k in range(i + 2, min(i + 5, len(lowers))):
+                if lowers[k] in _SPEECH_OBJECTS:
                     hits.append((i, k))
                     break
     return sorted(hits)
@@ -750,7 +764,7 @@ def _clean_source(phrase: str, people: People) -> str:
     words = phrase.split()
     # A role before a name goes: "North Korean leader Kim Jong-un", "Mayor Helen Okafor".
     for k in range(len(words) - 2, -1, -1):
-        if words[k].lower().rstrip(".") in ROLES | HONORIFICS:
+        if words[k].lower().rstrip(".") in _TITLES:
             rest = words[k + 1 :]
             if all(w[0].isupper() for w in rest):
                 return people.canonical(_strip_possessive(" ".join(rest)))

@@ -22,7 +22,7 @@ from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
 from shared.claims.model import WEIGHTS, Model, fold, letter_grams, word_grams
-from shared.claims.scoring import _tokens, sentence_cues
+from shared.claims.scoring import _Tokens, sentence_cues
 from shared.claims.training.data import Example, load_splits
 
 # What news needs where the debate data disagree: the writer's own guess or view, with no figure, date or
@@ -47,7 +47,7 @@ class Featurised:
 def featurise(texts: Sequence[str]) -> list[Featurised]:
     out = []
     for text in texts:
-        tokens = [t.lower for t in _tokens(text)]
+        tokens = _Tokens(text).lowers
         folded = fold(tokens)
         letters = [g for word in folded for g in letter_grams(word)]
         out.append(Featurised(tokens, sentence_cues(text).cues, word_grams(folded), letters))
