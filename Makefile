@@ -43,8 +43,8 @@ fuzz: $(STAMP) ## Fuzz the API against its own OpenAPI document for 10 minutes, 
 migrate: $(STAMP) ## Apply the database migrations
 	$(BIN)/factcheck migrate
 
-api: $(STAMP) ## Run only the API (needs FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL)
-	$(BIN)/uvicorn services.api.app:create_app --factory --host $${FACTCHECK_HOST:-127.0.0.1} --port $${FACTCHECK_PORT:-8000} --no-access-log --log-config shared/logging.json
+api: $(STAMP) ## Run one API process on FACTCHECK_HOST:FACTCHECK_PORT (needs FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL)
+	$(BIN)/python -m services.api.serve
 
 worker: $(STAMP) ## Run only a worker (needs the two URLs)
 	$(BIN)/dramatiq services.worker.main --processes 1 --threads $${FACTCHECK_WORKER_THREADS:-8}

@@ -13,20 +13,24 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from tqdm import tqdm
 
-from shared import embedded, logs
+from services.api.serve import listening_sockets
+from shared import embedded
 from shared.articles.backfill import Summary, backfill, count_lines
 from shared.auth.keys import any_key, create_key, list_keys, revoke_key
 from shared.auth.roles import Role
-from shared.config import get_settings
+from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.errors import AppError
 from shared.integrations.registry import (
@@ -40,11 +44,10 @@ from shared.schema import upgrade
 
 
 def commands(host: str, port: int, worker_threads: int) -> dict[str, list[str]]:
-    """How each part of the service is started: the API, a worker and the relay."""
+    """How each part of the service is started: an API process, a worker and the relay."""
     python = sys.executable
     return {
-        "api": [python, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--host", host,
-                "--port", str(port), "--no-access-log", "--log-config", str(logs.CONFIG)],
+        "api": [python, "-m", "services.api.serve", "--host", host, "--port", str(port)],
         "worker": [python, "-m", "dramatiq", "services.worker.main", "--processes", "1",
                    "--threads", str(worker_threads)],
         "relay": [python, "-m", "services.worker.relay"],
@@ -62,7 +65,17 @@ def run() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    with embedded.servers(settings.database_url, settings.redis_url, settings.data_dir) as (database_url, redis_url):
+    try:  # first, so that a port in use stops us before anything starts
+        sockets = listening_sockets(settings.host, settings.port, settings.api_processes)
+    except OSError as exc:
+        print(f"factcheck: cannot listen on {settings.host}:{settings.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    with contextlib.ExitStack() as held:
+        for sock in sockets:
+            held.enter_context(sock)
+        database_url, redis_url = held.enter_context(
+            embedded.servers(settings.database_url, settings.redis_url, settings.data_dir)
+        )
         if not settings.database_url or not settings.redis_url:
             print(f"embedded servers: data in {settings.data_dir.resolve()}", flush=True)
         upgrade(database_url)
@@ -70,53 +83,73 @@ def run() -> int:
         if first_key:
             print(f"first admin key (shown once; keep it): {first_key}", flush=True)
         env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
-        parts = [
-            Part(name, argv, env)
-            for name, argv in commands(settings.host, settings.port, settings.worker_threads).items()
-        ]
-        url = f"http://{settings.host}:{settings.port}"
-        announced = False
-        exit_code = 0
-        try:
-            for part in parts:
-                if stopping:  # Ctrl-C while the servers or the migrations were starting
-                    break
-                part.start()
-            while not stopping:
-                for part in parts:
-                    if part.proc is not None and part.proc.poll() is not None and part.restart_at is None:
-                        part.died()
-                    if part.failures >= Part.MAX_FAILURES_AT_START:
-                        print(f"factcheck: {part.name} stopped {part.failures} times as it started; stopping the rest",
-                              file=sys.stderr, flush=True)  # fmt: skip
-                        stopping, exit_code = True, 1
-                        break
-                    if part.restart_at is not None and time.monotonic() >= part.restart_at:
-                        part.start()
-                if not announced and _answers(url):
-                    print(f"factcheck is running at {url}  (API docs: {url}/docs; Ctrl-C stops it)", flush=True)
-                    announced = True
-                time.sleep(0.2)
-        finally:
-            # The API first, so nothing new comes in; then the relay and the workers finish what they hold.
-            for name in ("api", "relay", "worker"):
-                part = next(p for p in parts if p.name == name)
-                if part.proc is not None:
-                    stop(part.proc)
+        parts = service_parts(settings, sockets, env)
+        exit_code = supervise(parts, f"http://{settings.host}:{settings.port}", lambda: stopping)
         print("factcheck stopped", flush=True)
         return exit_code
+
+
+def supervise(parts: list[Part], url: str, stop_requested: Callable[[], bool]) -> int:
+    """Starts the parts and starts again those that die, until a stop is requested (0) or a part cannot
+    start (1); then stops them all, the API first, so nothing new comes in, then the relay and the workers,
+    which finish what they hold."""
+    announced = False
+    try:
+        for part in parts:
+            if stop_requested():  # Ctrl-C while the servers or the migrations were starting
+                return 0
+            part.start()
+        while not stop_requested():
+            for part in parts:
+                if part.proc is not None and part.proc.poll() is not None and part.restart_at is None:
+                    part.died()
+                if part.failures >= Part.MAX_FAILURES_AT_START:
+                    print(f"factcheck: {part.name} stopped {part.failures} times as it started; stopping the rest",
+                          file=sys.stderr, flush=True)  # fmt: skip
+                    return 1
+                if part.restart_at is not None and time.monotonic() >= part.restart_at:
+                    part.start()
+            if not announced and _answers(url):
+                apis = sum(part.kind == "api" for part in parts)
+                print(f"factcheck is running at {url} with {apis} API process(es)  "
+                      f"(API docs: {url}/docs; Ctrl-C stops it)", flush=True)  # fmt: skip
+                announced = True
+            time.sleep(0.2)
+        return 0
+    finally:
+        for part in sorted(parts, key=lambda p: ("api", "relay", "worker").index(p.kind)):
+            if part.proc is not None:
+                stop(part.proc)
+
+
+def service_parts(settings: Settings, sockets: list[socket.socket], env: dict[str, str]) -> list[Part]:
+    """The API processes (one a listening socket), a worker and the relay.
+
+    The API processes count their requests for `GET /metrics` in files of one folder (prometheus_client's
+    multiprocess mode), so that whichever process answers a scrape, it counts them all."""
+    metrics_dir = settings.data_dir.resolve() / "metrics"
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # counts start again with the service, as with one process
+    metrics_dir.mkdir(parents=True)
+    api_env = env | {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    argv = commands(settings.host, settings.port, settings.worker_threads)
+    apis = [
+        Part(f"api-{n}" if len(sockets) > 1 else "api", "api", [*argv["api"], "--fd", str(sock.fileno())], api_env,
+             pass_fds=(sock.fileno(),))
+        for n, sock in enumerate(sockets, 1)
+    ]  # fmt: skip
+    return [*apis, Part("worker", "worker", argv["worker"], env), Part("relay", "relay", argv["relay"], env)]
 
 
 class Part:
     """One process of the service, started again when it dies: at once the first time, then after a longer
     wait (1, 2, 4 ... 30 s) while it keeps dying. One that dies MAX_FAILURES_AT_START times within its first
-    seconds cannot start (a port taken, a setting wrong): the supervisor gives up and stops the rest."""
+    seconds cannot start (a setting wrong): the supervisor gives up and stops the rest."""
 
     MAX_FAILURES_AT_START = 3
     STARTING_SECONDS = 10.0
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.name, self.argv, self.env = name, argv, env
+    def __init__(self, name: str, kind: str, argv: list[str], env: dict[str, str], pass_fds=()) -> None:
+        self.name, self.kind, self.argv, self.env, self.pass_fds = name, kind, argv, env, pass_fds
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.failures = 0  # deaths in a row, each within its first seconds
@@ -124,7 +157,7 @@ class Part:
         self.restart_at: float | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True)
+        self.proc = subprocess.Popen(self.argv, env=self.env, start_new_session=True, pass_fds=self.pass_fds)
         self.started, self.restart_at = time.monotonic(), None
 
     def died(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -21,6 +22,11 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address the API listens on.")
     port: int = Field(default=8000, description="Port the API listens on.")
+    api_processes: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 4),
+        ge=1,
+        description="API processes `factcheck run` starts on the port (default: one a core, at most 4).",
+    )
     data_dir: Path = Field(default=Path("./.data"), description="Where the embedded servers keep their data.")
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object a log line; text: the same fields as plain text."

@@ -4,6 +4,7 @@ everything stopped on Ctrl-C; a part that dies started again, and one that canno
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,15 +15,17 @@ import time
 import httpx
 import pytest
 
+from services.cli import Part, supervise
 from shared.embedded import free_port
 from tests.support.services import ROOT
 
 pytestmark = pytest.mark.slow
 
 
-def start(data_dir, port: int) -> subprocess.Popen:
+def start(data_dir, port: int, api_processes: int = 1) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")}
-    env |= {"FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    env |= {"FACTCHECK_DATA_DIR": str(data_dir), "FACTCHECK_PORT": str(port), "PYTHONUNBUFFERED": "1",
+            "FACTCHECK_API_PROCESSES": str(api_processes)}  # fmt: skip
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, start_new_session=True,
@@ -67,14 +70,23 @@ def data_dir(tmp_path_factory):
 
 def test_run_answers_prints_a_first_key_and_stops_everything_on_ctrl_c(data_dir):
     port = free_port()
-    proc = start(data_dir, port)
+    proc = start(data_dir, port, api_processes=2)
     try:
         output = "".join(read_until(proc, "factcheck is running at"))
+        assert "with 2 API process(es)" in output
         key = next(line.rsplit(" ", 1)[1].strip() for line in output.splitlines() if "first admin key" in line)
-        response = httpx.get(f"http://127.0.0.1:{port}/v1/claims", headers={"Authorization": f"Bearer {key}"})
-        assert response.status_code == 200
+        for _ in range(40):  # a new connection each: the kernel spreads them over both API processes
+            response = httpx.get(f"http://127.0.0.1:{port}/v1/claims", headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code == 200
         parts = children_of(proc.pid)
-        assert len(parts) >= 3  # API, worker, relay (and the embedded Redis)
+        assert sum("services.api.serve" in _command(p) for p in parts) == 2
+        assert len(parts) >= 4  # two API processes, worker, relay (and the embedded Redis)
+        # Whichever process answers the scrape counts the requests of both.
+        scraped = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        series = 'factcheck_http_request_seconds_count{method="GET",route="/v1/claims",status="200"}'
+        counted = re.search(re.escape(series) + r" (\S+)", scraped)
+        assert counted and float(counted.group(1)) == 40
+        assert len(list((data_dir / "metrics").glob("histogram_*.db"))) == 2  # both processes answered
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0
         deadline = time.monotonic() + 10
@@ -86,22 +98,49 @@ def test_run_answers_prints_a_first_key_and_stops_everything_on_ctrl_c(data_dir)
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_a_part_that_cannot_start_stops_the_rest(data_dir):
-    with socket.socket() as taken:  # the API's port is in use: the API exits at once
+def test_a_port_in_use_stops_it_before_anything_starts(data_dir):
+    with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         proc = start(data_dir, taken.getsockname()[1])
         try:
-            output = "".join(read_until(proc, "stopping the rest"))
-            parts = children_of(proc.pid)  # the worker and relay it is now stopping
-            assert "api stopped unexpectedly" in output and "api stopped 3 times as it started" in output
-            assert proc.wait(60) == 1
-            assert alive(parts) == []
+            output = proc.communicate(timeout=60)[0]
+            assert proc.returncode == 1
+            assert f"cannot listen on 127.0.0.1:{taken.getsockname()[1]}" in output
+            assert "embedded servers" not in output  # nothing was started
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
-    leftovers = subprocess.run(["pgrep", "-f", str(data_dir)], capture_output=True, text=True).stdout
-    assert leftovers.strip() == ""
+    assert not data_dir.exists()
+
+
+def test_a_second_run_on_the_same_port_is_refused(data_dir):
+    """Its SO_REUSEPORT sockets could join the first run's and take half of its connections."""
+    port = free_port()
+    first = start(data_dir, port)
+    try:
+        read_until(first, "factcheck is running at")
+        second = start(data_dir.with_name(data_dir.name + "-second"), port)
+        output = second.communicate(timeout=60)[0]
+        assert second.returncode == 1 and f"cannot listen on 127.0.0.1:{port}" in output
+    finally:
+        first.send_signal(signal.SIGINT)
+        assert first.wait(60) == 0
+
+
+def test_a_part_that_keeps_dying_as_it_starts_stops_the_rest(capsys):
+    """The supervisor of `factcheck run`, with real processes: one that exits at once, and one that would run."""
+    dying = Part("api", "api", [sys.executable, "-c", "raise SystemExit(3)"], dict(os.environ))
+    lasting = Part("relay", "relay", [sys.executable, "-c", "import time; time.sleep(60)"], dict(os.environ))
+    started = time.monotonic()
+    assert supervise([dying, lasting], f"http://127.0.0.1:{free_port()}", lambda: False) == 1
+    assert dying.failures == Part.MAX_FAILURES_AT_START
+    assert time.monotonic() - started >= 1
+    said = capsys.readouterr().err
+    assert "api stopped unexpectedly (exit 3); starting it again now" in said  # at once the first time
+    assert "starting it again in 1 s" in said  # then after a wait
+    assert "api stopped 3 times as it started; stopping the rest" in said
+    assert lasting.proc.poll() is not None  # stopped with the rest
 
 
 def _command(pid: int) -> str:

@@ -18,6 +18,7 @@ from services.api.errors import error_response
 from services.api.guards import BodySizeLimit, KeyRequired
 from services.api.request_ids import RequestIds
 from services.api.routers import articles, claims, extract, health, integrations, metrics, reports, review, web
+from shared.claims import offload
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
 from shared.review.transitions import ENTITY_TAG_PATTERN
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            offload.shutdown()
             await app.state.redis.aclose()
             await app.state.engine.dispose()
 

@@ -7,7 +7,6 @@ off this hot path.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -18,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.articles.models import Article
 from shared.articles.reading import read_article
-from shared.articles.schemas import ArticleCreate
+from shared.articles.schemas import CLAIMS_AT_ONCE, ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.claims.models import Claim
+from shared.claims.offload import off_loop
 from shared.errors import AppError, Conflict
 from shared.integrations.outbound import article_data, emit
 from shared.validation import ensure_fits
@@ -33,20 +33,22 @@ SUPPORTED_LANGUAGES = ("en",)
 ARTICLE, CLAIM, TASK = Article.__table__, Claim.__table__, VerificationTask.__table__
 
 
-# Extraction is CPU work (milliseconds for an article, seconds for a huge one), done in a thread so that
-# the event loop keeps answering meanwhile. Threads share one interpreter lock: eight huge articles
-# extracted at once would leave the loop a ninth of it, and every other request would wait seconds. So a
-# process extracts one large body at a time; the loop then keeps about half, and small bodies, the common
-# case, never queue behind a large one.
-LARGE_BODY = 100_000  # characters
-_one_large_at_a_time = asyncio.Semaphore(1)
-
-
-async def _extract(body: str, threshold: float) -> list:
-    if len(body) < LARGE_BODY:
-        return await asyncio.to_thread(extract_claims, body, threshold=threshold)
-    async with _one_large_at_a_time:
-        return await asyncio.to_thread(extract_claims, body, threshold=threshold)
+def claim_rows(body: str, threshold: float) -> list[dict]:
+    """The claim table's rows for ``body`` (all but article_id), built where the extraction runs: for a
+    large body, building thousands of rows is itself work the event loop should not do."""
+    return [
+        {
+            "text": c.text,
+            "char_start": c.char_start,
+            "char_end": c.char_end,
+            "score": c.score,
+            "reasons": list(c.reasons),
+            "attribution": c.attribution,
+            "quantities": [asdict(q) for q in c.quantities],
+            "fingerprint": c.fingerprint,
+        }
+        for c in extract_claims(body, threshold=threshold)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,33 +120,18 @@ async def ingest_article(
         stored, claims = await read_article(session, existing)
         return IngestResult(stored, claims, created=False)
 
-    extracted = [] if note else await _extract(data.body, claim_threshold)
+    rows = [] if note else await off_loop(claim_rows, data.body, claim_threshold)
     claims = []
-    if extracted:
-        claims = (
-            (
-                await session.execute(
-                    insert(CLAIM).returning(*CLAIM.c, sort_by_parameter_order=True),
-                    [
-                        {
-                            "article_id": article["id"],
-                            "text": c.text,
-                            "char_start": c.char_start,
-                            "char_end": c.char_end,
-                            "score": c.score,
-                            "reasons": list(c.reasons),
-                            "attribution": c.attribution,
-                            "quantities": [asdict(q) for q in c.quantities],
-                            "fingerprint": c.fingerprint,
-                        }
-                        for c in extracted
-                    ],
-                )
-            )
-            .mappings()
-            .all()
-        )
-        await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in claims])
+    for start in range(0, len(rows), CLAIMS_AT_ONCE):
+        # A statement's parameters are prepared in one stretch of the event loop: a huge body's thousands of
+        # claims go a few hundred at a time, so that other requests are answered in between.
+        batch = rows[start : start + CLAIMS_AT_ONCE]
+        for row in batch:
+            row["article_id"] = article["id"]
+        inserted = await session.execute(insert(CLAIM).returning(*CLAIM.c, sort_by_parameter_order=True), batch)
+        written = inserted.mappings().all()
+        await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in written])
+        claims += written
     if events:
         links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
         named = article_data(article["id"], article["source"], article["external_id"])

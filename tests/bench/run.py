@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +27,8 @@ from pathlib import Path
 import httpx
 import pysbd
 
+from services.api.serve import listening_sockets
+from services.cli import commands
 from shared import embedded
 from shared.auth.keys import create_key
 from shared.auth.roles import Role
@@ -139,27 +143,34 @@ async def _key(database_url: str, role: Role) -> str:
 
 
 @contextmanager
-def api(database_url: str, redis_url: str, workers: int = 1) -> Iterator[tuple[str, int]]:
-    """The API on a free port of loopback, as `make run` starts it: its base URL and process id."""
+def api(database_url: str, redis_url: str, processes: int = 1) -> Iterator[tuple[str, list[int]]]:
+    """API processes on a free port of loopback, as `make run` starts them: the base URL and their pids."""
     port = embedded.free_port()
-    env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "services.api.app:create_app", "--factory", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        wait_for(base_url, proc)
-        yield base_url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url,
+                        "FACTCHECK_LOG_FORMAT": "text"}  # fmt: skip
+    with tempfile.TemporaryDirectory() as metrics_dir, contextlib.ExitStack() as held:
+        env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        argv = commands("127.0.0.1", port, 1)["api"]
+        procs = []
+        for sock in listening_sockets("127.0.0.1", port, processes):
+            held.enter_context(sock)
+            procs.append(subprocess.Popen([*argv, "--fd", str(sock.fileno())], cwd=ROOT, env=env,
+                                          pass_fds=(sock.fileno(),)))  # fmt: skip
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            for proc in procs:
+                wait_for(base_url, proc)
+            yield base_url, [proc.pid for proc in procs]
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(20)
 
 
 def ingest(settings: Settings, title: str, body: str, args) -> tuple[dict, dict | None]:
     """Ingest under load, then (unless skipped) light reads while eight 1 MB articles are posted."""
-    with api(settings.database_url, settings.redis_url, args.api_workers) as (base_url, _pid):
+    with api(settings.database_url, settings.redis_url, args.api_processes) as (base_url, _pids):
         key = asyncio.run(_key(settings.database_url, Role.integration))
         result = asyncio.run(bench_ingest(base_url, key, title, body, args.seconds, args.concurrency))
         stalled = None if "stall" in args.skip else asyncio.run(bench_stall(base_url, key))
@@ -170,7 +181,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--api-workers", type=int, default=1)
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=Settings.model_fields["api_processes"].get_default(call_default_factory=True),
+        help="API processes sharing the port (default: as make run)",
+    )
     parser.add_argument("--article", type=Path, help="JSON file with title and body (default: a built-in one)")
     parser.add_argument("--latency", type=float, default=0.2, help="added to every source's answer (s)")
     parser.add_argument("--sources", type=int, default=5, help="sources each claim cites")
@@ -205,7 +221,7 @@ def main() -> None:
             )  # fmt: skip
         if "related" not in args.skip:
             large_url = large_database(server_url, args.large_claims)
-            with api(large_url, redis_url) as (base_url, pid):
+            with api(large_url, redis_url) as (base_url, (pid,)):
                 key = asyncio.run(_key(large_url, Role.reviewer))
                 related = bench_related(
                     large_url, args.large_claims, args.related_articles, 200, progress, base_url, key
@@ -223,12 +239,12 @@ def main() -> None:
         print(f"ingest over HTTP: {result['articles_per_s']:,.1f} articles/s, {result['claims_per_s']:,.1f} claims/s, "
               f"p50 {result['latency']['median']:.1f} ms, p99 {result['latency']['p99']:.1f} ms "
               f"({result['articles']} articles, {result['errors']} errors; concurrency {args.concurrency}, "
-              f"{args.seconds:g} s, {args.api_workers} API process(es))")  # fmt: skip
+              f"{args.seconds:g} s, {args.api_processes} API process(es))")  # fmt: skip
     if stalled:
         st = stalled
         print(f"heavy and light:  {st['large']} articles of 1 MB posted at once took {st['seconds']:.1f} s; meanwhile "
               f"GET /v1/claims/{{id}} {st['reads']['median']:.0f} ms median, p99 {st['reads']['p99']:.0f} ms, max "
-              f"{st['reads']['max']:.0f} ms ({st['reads']['n']} reads, one API process)")  # fmt: skip
+              f"{st['reads']['max']:.0f} ms ({st['reads']['n']} reads; {args.api_processes} API)")  # fmt: skip
     if "verify" not in args.skip:
         v = verified
         share = v["claims_per_s"] / v["limit_per_s"]

@@ -1,5 +1,6 @@
 """Heavy work must not starve light requests: eight 1 MB articles posted at once while a reader fetches one
-claim every 50 ms from the same API process. Prints the reader's latency (median, p99, max) meanwhile."""
+claim every 50 ms from the same API (as many processes as `make run` starts). Prints the reader's latency
+(median, p99, max) meanwhile."""
 
 from __future__ import annotations
 

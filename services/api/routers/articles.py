@@ -6,7 +6,7 @@ from services.api.deps import RowId, SessionDep, SettingsDep, may
 from services.api.errors import error_responses
 from shared.articles.ingest import ingest_article
 from shared.articles.reading import read_article
-from shared.articles.schemas import ArticleCreate, ArticleRead
+from shared.articles.schemas import ArticleCreate, ArticleRead, article_read
 from shared.auth.roles import Action
 
 router = APIRouter(prefix="/v1/articles", tags=["articles"])
@@ -42,7 +42,7 @@ async def submit_article(
     )
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    return ArticleRead.model_validate({**result.article, "claims": result.claims})
+    return await article_read(result.article, result.claims)
 
 
 @router.get(
@@ -54,4 +54,4 @@ async def submit_article(
 )
 async def article(article_id: RowId, session: SessionDep, principal: may(Action.read_own)):
     stored, claims = await read_article(session, article_id, submitted_by=principal.only_own)
-    return ArticleRead.model_validate({**stored, "claims": claims})
+    return await article_read(stored, claims)

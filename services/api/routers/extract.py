@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter
 
 from services.api.deps import CallerDep, SettingsDep
 from services.api.errors import error_responses
 from shared.claims.extraction import extract_claims
+from shared.claims.offload import off_loop
 from shared.claims.schemas import ExtractRequest, ExtractResponse
 from shared.validation import ensure_fits
 
@@ -23,5 +22,5 @@ router = APIRouter(prefix="/v1/extract", tags=["claims"])
 async def extract(data: ExtractRequest, settings: SettingsDep, principal: CallerDep):
     ensure_fits(data.text, "text", settings.max_body_bytes)
     threshold = settings.claim_threshold if data.threshold is None else data.threshold
-    claims = await asyncio.to_thread(extract_claims, data.text, threshold=threshold)  # CPU work: off the loop
+    claims = await off_loop(extract_claims, data.text, threshold)
     return ExtractResponse(claims=claims)

@@ -1,6 +1,8 @@
 """`GET /metrics`, in Prometheus' text format: how the API answers, and the state of the work in the database.
 
-Request counts and latencies are this process's own (each API process answers for itself: scrape each).
+Request counts and latencies cover every API process of a `factcheck run`: they count in files of one
+folder (prometheus_client's multiprocess mode, on when PROMETHEUS_MULTIPROC_DIR is set), read at scrape
+time by whichever process answers. A lone process (`make api`, the tests) counts in its own memory.
 Everything else is read from the database at scrape time, so it is the same whichever process answers and
 counts what the worker and the relay did too: articles and claims, tasks by status and the oldest waiting,
 evidence by provider, webhook deliveries by status.
@@ -8,10 +10,11 @@ evidence by provider, webhook deliveries by status.
 
 from __future__ import annotations
 
+import os
 import time
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 from starlette.types import Message, Receive, Scope, Send
@@ -82,8 +85,16 @@ async def metrics(request: Request) -> Response:
         oldest = GaugeMetricFamily("factcheck_oldest_waiting_task_seconds", "Age of the oldest task not yet run.")
         oldest.add_metric([], float(await conn.scalar(text(_OLDEST))))
         families.append(oldest)
-    body = generate_latest(REGISTRY) + generate_latest(_Snapshot(families))
+    body = generate_latest(_requests_registry()) + generate_latest(_Snapshot(families))
     return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def _requests_registry() -> CollectorRegistry:
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        return REGISTRY
+    every_process = CollectorRegistry()
+    multiprocess.MultiProcessCollector(every_process)
+    return every_process
 
 
 class _Snapshot:
