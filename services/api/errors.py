@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 from starlette.types import Receive, Scope, Send
 
 from services.api.asgi import HttpMiddleware, on_response_start
@@ -130,4 +131,27 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(Unexpected)
+
+
+# Every method a route of this API may answer to.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+async def _method_not_allowed(request: Request, exc: HTTPException) -> JSONResponse:
+    """405 whose Allow names every method the path answers to. Starlette's names those of the first route that
+    matched the path only, and the GET and the POST of one path are two routes here."""
+    allowed = [method for method in _METHODS if _answers(request, method)]
+    answer = error_response("method_not_allowed", f"{request.method} is not allowed here", 405)
+    allow = ", ".join(allowed) if allowed else (exc.headers or {}).get("Allow")  # the static files' own 405
+    if allow:
+        answer.headers["Allow"] = allow
+    return answer
+
+
+def _answers(request: Request, method: str) -> bool:
+    """Whether a route of the API (not a mounted app, which takes any method) serves the path with `method`."""
+    scope = {"type": "http", "method": method, "path": request.scope["path"], "root_path": "", "headers": []}
+    routes = (route for route in request.app.router.routes if not isinstance(route, Mount))
+    return any(route.matches(scope)[0] == Match.FULL for route in routes)
