@@ -176,9 +176,10 @@ class Model:
         weight_of = dict(zip(grams, chain(unigrams, pairs), strict=True))  # the sentence's wording, weighed
         norm = 1.0 / math.sqrt(len(grams) or 1)
         # Only wording strong enough to be named is sorted; figures are named by their cue, not as "000".
-        # The grams go in the order of their set, which decides between equal weights, as it always has.
+        # Between equal weights, the wording that comes first in the sentence comes first (the sort is stable):
+        # the same reasons in every process, whatever its hash seed.
         weak = _MIN_REASON / norm
-        moved = [(weight_of[g] * norm, g, None) for g in set(grams) if weak <= abs(weight_of[g]) and "0" not in g]
+        moved = [(weight * norm, g, None) for g, weight in weight_of.items() if weak <= abs(weight) and "0" not in g]
         moved += [(self.cues.get(cue, 0.0), cue, shown) for cue, shown in cues.items()]
         moved.sort(key=_strength, reverse=True)
         reasons = []

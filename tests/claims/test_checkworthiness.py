@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from shared.claims.extraction import extract_claims, score_sentences
 from shared.claims.model import Model
+from tests.support.services import ROOT
 
 CLAIMS = [
     # Figures and events, with or without a source.
@@ -106,3 +110,23 @@ def test_the_writers_guess_with_nothing_to_check_scores_below_a_report(commentar
     [guess], [checkable] = score_sentences(commentary), score_sentences(report)
     assert guess.score < 0.5 <= checkable.score
     assert any(r.startswith("against: the writer's") for r in guess.reasons)
+
+
+def test_reasons_are_the_same_in_every_process() -> None:
+    """Equal weights are common among word pairs; the order between them must not depend on the hash seed,
+    or two API processes would explain one claim differently."""
+    script = (
+        "import csv, json, sys\n"
+        "from shared.claims.extraction import score_sentences\n"
+        "rows = csv.DictReader(open('data/news/sentences.tsv', encoding='utf-8'), delimiter='\\t')\n"
+        "print(json.dumps([s.reasons for row in rows for s in score_sentences(row['text'])]))\n"
+    )
+    seen = {
+        seed: subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, env=os.environ | {"PYTHONHASHSEED": seed},
+            capture_output=True, text=True, check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }  # fmt: skip
+    assert len(json.loads(seen["1"])) > 1000
+    assert seen["1"] == seen["2"] == seen["3"]
