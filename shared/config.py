@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Comma-separated origins whose pages may call the API from a browser (CORS). Empty: none.",
     )
+    key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long an API process trusts a key it has checked before looking it up again: a revoked "
+        "key is refused at most this much later. 0: every request looks its key up.",
+    )
     rate_limit_per_minute: int = Field(
         default=30_000,
         ge=0,

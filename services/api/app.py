@@ -14,6 +14,7 @@ from services.api.guards import BodySizeLimit, KeyRequired
 from services.api.openapi import document_what_code_checks
 from services.api.request_ids import RequestIds
 from services.api.routers import articles, claims, extract, health, integrations, metrics, reports, review, web
+from shared.auth.keys import RecentKeys
 from shared.claims import offload
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = create_engine(settings.database_url)
         app.state.sessions = session_factory(app.state.engine)
         app.state.redis = aioredis.Redis.from_url(settings.redis_url)
+        app.state.keys = RecentKeys(settings.key_cache_seconds)
         try:
             yield
         finally:

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import ratelimit
-from shared.auth.keys import Principal, authenticate
+from shared.auth.keys import Principal
 from shared.auth.roles import Action, can
 from shared.config import Settings
 from shared.errors import AppError
@@ -55,7 +55,7 @@ async def caller(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("an API key is required: send `Authorization: Bearer <key>`")
     # The request's own session (FastAPI gives every dependency the same one): one connection per request.
-    principal = await authenticate(session, credentials.credentials)
+    principal = await request.app.state.keys.authenticate(session, credentials.credentials)
     if principal is None:
         raise Unauthenticated("the API key is not valid (unknown or revoked)")
     await ratelimit.check(

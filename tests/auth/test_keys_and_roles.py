@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import subprocess
@@ -17,7 +18,7 @@ from shared.auth.roles import Role
 from shared.errors import Conflict
 from shared.models import ApiKey
 from tests.support.articles import article
-from tests.support.services import ROOT
+from tests.support.services import ROOT, api_server
 
 ROLES = ("none", "integration", "reviewer", "editor", "admin")
 
@@ -136,6 +137,20 @@ async def test_bad_and_revoked_keys_are_401(api_url, keys, db):
             await revoke_key(session, key_id)
         response = await http.get("/v1/claims", headers=headers(keys, "reviewer"))
         assert response.status_code == 401 and "revoked" in response.json()["detail"]
+
+
+async def test_a_key_checked_lately_is_trusted_for_key_cache_seconds_then_looked_up_again(settings, keys, db):
+    """The price of not looking every key up: a revoked key is refused at most that much later."""
+    with api_server(settings.model_copy(update={"key_cache_seconds": 3.0})) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30, headers=headers(keys, "reviewer")) as http:
+            assert (await http.get("/v1/claims")).status_code == 200
+            async with db() as session, session.begin():
+                key_id = await session.scalar(select(ApiKey.id).where(ApiKey.name == "test-reviewer"))
+                await revoke_key(session, key_id)
+            assert (await http.get("/v1/claims")).status_code == 200  # checked less than 3 s ago
+            await asyncio.sleep(3.2)
+            response = await http.get("/v1/claims")
+            assert response.status_code == 401 and "revoked" in response.json()["detail"]
 
 
 async def test_keys_are_stored_only_as_hashes(keys, db):
