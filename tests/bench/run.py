@@ -4,9 +4,10 @@ against slow sources, and on the desk at scale (`make seed-large`, a million cla
 related claims (tests/bench/related.py), the editors' reports, the queue and the CSV export
 (tests/bench/reports.py).
 
-Ingest: the API runs in its own process (as `make run` runs it) against a database of the benchmark's
-own; the load comes from this process, and no relay or worker runs meanwhile. Verification: one worker
-process and the relay against a loopback server that adds latency to every answer (tests/bench/verification.py).
+Ingest: the API processes, the relay and a worker run as `make run` starts them, against a database of
+the benchmark's own; the load comes from this process. Backfill: `factcheck import`'s own function
+(tests/bench/backfill.py). Verification: one worker process and the relay against a loopback server that
+adds latency to every answer (tests/bench/verification.py).
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import httpx
 import pysbd
+from sqlalchemy import text
 
 from services.api.serve import listening_sockets
 from services.cli import commands
@@ -37,6 +40,7 @@ from shared.config import Settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.schema import upgrade
 from tests.bench import article
+from tests.bench.backfill import bench_backfill
 from tests.bench.latency import summary
 from tests.bench.related import main as bench_related
 from tests.bench.reports import bench_reports
@@ -45,13 +49,13 @@ from tests.bench.seed import large_database
 from tests.bench.stall import bench_stall
 from tests.bench.verification import bench_verification
 from tests.conftest import _fresh_database
-from tests.support.services import ROOT
+from tests.support.services import ROOT, running, service_env
 
 
-def progress(label: str, done: float, total: float, extra: str = "") -> None:
+def progress(label: str, done: float, total: float, extra: str = "", unit: str = "s") -> None:
     width = 30
     filled = int(width * min(done / total, 1.0))
-    print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:5.1f}/{total:g} s {extra}   ",
+    print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:5.1f}/{total:g} {unit} {extra}   ",
           end="", file=sys.stderr, flush=True)  # fmt: skip
 
 
@@ -170,6 +174,7 @@ def _figures() -> dict[str, Figure]:
         ("ingest", "ingest of the sample article, concurrency 16", "articles/s", 400, True, ""),
         ("ingest_p99", "ingest latency p99", ms, 100, False, ""),
         ("stall_p99", "one-claim read p99 while eight 1 MB articles are posted", ms, 500, False, ""),
+        ("backfill", "backfill import from JSON Lines", "articles/s", 1_000, True, ""),
         ("evidence", "evidence fetching, share of the concurrency limit", "%", 80, True, ""),
         ("match_p95", "related: matching an article's 10 claims p95, 1M claims", ms, 20, False, ""),
         ("related_p95", "related: GET /v1/claims/{id}/related p95, 1M claims", ms, 20, False, ""),
@@ -181,8 +186,15 @@ def _figures() -> dict[str, Figure]:
 
 
 def ingest(settings: Settings, title: str, body: str, args, figures: dict[str, Figure]) -> None:
-    """Ingest under load, then (unless skipped) light reads while eight 1 MB articles are posted; each run."""
-    with api(settings.database_url, settings.redis_url, args.api_processes) as (base_url, _pids):
+    """Ingest under load, then (unless skipped) light reads while eight 1 MB articles are posted; each run.
+    The relay and a worker run meanwhile, as `make run` starts them, and verify the claims as they come
+    (with the providers that would reach the internet off: the cited links of the sample are on loopback
+    and unanswered, so each task ends quickly)."""
+    log_dir = ROOT / ".data" / "bench" / "logs"
+    with (
+        api(settings.database_url, settings.redis_url, args.api_processes) as (base_url, _pids),
+        running("relay", "worker", env=service_env(settings), log_dir=log_dir),
+    ):
         key = asyncio.run(_key(settings.database_url, Role.integration))
         for run in range(args.runs):
             print(f"run {run + 1} of {args.runs}", file=sys.stderr)
@@ -193,6 +205,19 @@ def ingest(settings: Settings, title: str, body: str, args, figures: dict[str, F
             figures["ingest_p99"].values.append(result["latency"]["p99"])
             if "stall" not in args.skip:
                 figures["stall_p99"].values.append(asyncio.run(bench_stall(base_url, key))["reads"]["p99"])
+    claims, tasks = asyncio.run(_claims_and_tasks(settings.database_url))
+    if claims != tasks:
+        raise SystemExit(f"ingest: {claims} claims stored but {tasks} tasks")
+
+
+async def _claims_and_tasks(database_url: str) -> tuple[int, int]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            claims = await conn.scalar(text("SELECT count(*) FROM claim"))
+            return claims, await conn.scalar(text("SELECT count(*) FROM verification_task"))
+    finally:
+        await engine.dispose()
 
 
 def main() -> None:
@@ -214,8 +239,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8, help="worker threads (tasks at once)")
     parser.add_argument("--large-claims", type=int, default=1_000_000, help="claims of the desk at scale (seed-large)")
     parser.add_argument("--related-articles", type=int, default=100, help="new articles matched against them")
+    parser.add_argument("--backfill-articles", type=int, default=1_000, help="articles of the archive imported")
     parser.add_argument(
-        "--skip", choices=["ingest", "stall", "verify", "related", "reports"], action="append", default=[]
+        "--skip", choices=["ingest", "stall", "backfill", "verify", "related", "reports"], action="append", default=[]
     )
     args = parser.parse_args()
     title, body = article.TITLE, article.BODY
@@ -240,6 +266,11 @@ def main() -> None:
         settings = Settings(database_url=database_url, redis_url=redis_url, _env_file=None)
         if "ingest" not in args.skip:
             ingest(settings, title, body, args, figures)
+        for _ in range(0 if "backfill" in args.skip else args.runs):
+            figures["backfill"].values.append(
+                bench_backfill(settings, title, body, args.backfill_articles, partial(progress, unit="articles"))
+            )
+            print(file=sys.stderr)
         for _ in range(0 if "verify" in args.skip else args.runs):
             database_url = _fresh_database(server_url, "factcheck_bench")
             upgrade(database_url)
