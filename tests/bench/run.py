@@ -23,7 +23,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 import httpx
@@ -52,10 +51,10 @@ from tests.conftest import _fresh_database
 from tests.support.services import ROOT, running, service_env
 
 
-def progress(label: str, done: float, total: float, extra: str = "", unit: str = "s") -> None:
+def progress(label: str, done: float, total: float, extra: str = "", unit: str = "") -> None:
     width = 30
     filled = int(width * min(done / total, 1.0))
-    print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:5.1f}/{total:g} {unit} {extra}   ",
+    print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:,.0f}/{total:,.0f} {unit} {extra}   ",
           end="", file=sys.stderr, flush=True)  # fmt: skip
 
 
@@ -101,7 +100,7 @@ async def bench_ingest(base_url: str, key: str, title: str, body: str, seconds: 
 
     async def report() -> None:
         while (now := time.perf_counter()) < deadline:
-            progress("ingest   ", now - started, seconds, f"{len(latencies)} articles")
+            progress("ingest   ", now - started, seconds, f"{len(latencies)} articles", unit="s")
             await asyncio.sleep(0.5)
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -256,7 +255,7 @@ def main() -> None:
         ours, pysbd_rate = bench_extractor(body)
         figures["extractor"].values.append(ours)
         figures["extractor"].reference_values.append(pysbd_rate)
-        progress("extractor", run + 1, args.runs)
+        progress("extractor", run + 1, args.runs, unit="runs")
     print(file=sys.stderr)
     with embedded.servers(
         os.environ.get("FACTCHECK_DATABASE_URL"), os.environ.get("FACTCHECK_REDIS_URL"), ROOT / ".data" / "bench"
@@ -267,9 +266,7 @@ def main() -> None:
         if "ingest" not in args.skip:
             ingest(settings, title, body, args, figures)
         for _ in range(0 if "backfill" in args.skip else args.runs):
-            figures["backfill"].values.append(
-                bench_backfill(settings, title, body, args.backfill_articles, partial(progress, unit="articles"))
-            )
+            figures["backfill"].values.append(bench_backfill(settings, title, body, args.backfill_articles, progress))
             print(file=sys.stderr)
         for _ in range(0 if "verify" in args.skip else args.runs):
             database_url = _fresh_database(server_url, "factcheck_bench")
