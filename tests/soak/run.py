@@ -1,10 +1,11 @@
 """`make soak`: the whole service under a steady mixed load for `--minutes` (10), then a drain. Exits non-zero
 when a request failed, the queue did not drain, work failed, or a process's memory grew past the margin.
 
-What runs: the API (`--api-processes`, 1), the outbox relay and a worker, as real processes started the way
-`make run` starts them, against a database of the soak's own (`--database`, factcheck_soak, made afresh) and
-a Redis db of its own (`--redis-db`: the one FACTCHECK_REDIS_URL names, else 14; emptied first), on the
-servers FACTCHECK_DATABASE_URL / FACTCHECK_REDIS_URL name or, when unset, on embedded ones in .data/soak.
+What runs: the API (`--api-processes`, as many as `make run` starts, on one port), the outbox relay and a
+worker, as real processes started the way `make run` starts them, against a database of the soak's own
+(`--database`, factcheck_soak, made afresh) and a Redis db of its own (`--redis-db`: the one
+FACTCHECK_REDIS_URL names, else 14; emptied first), on the servers FACTCHECK_DATABASE_URL /
+FACTCHECK_REDIS_URL name or, when unset, on embedded ones in .data/soak.
 Every provider reads the loopback source world (tests/support/source_world.py) and the integration's webhooks
 go to a loopback receiver: nothing leaves the machine.
 
@@ -39,6 +40,7 @@ import httpx
 import redis
 from cryptography.fernet import Fernet
 
+from services.api.serve import listening_sockets
 from services.cli import _in_session
 from shared import embedded
 from shared.auth.keys import create_key
@@ -69,7 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--articles-per-minute", type=float, default=10, help="posted with a key (default 10)")
     parser.add_argument("--reads-per-second", type=float, default=3, help="queue, claims and claim reads (3)")
     parser.add_argument("--transitions-per-minute", type=float, default=20, help="editor's moves (default 20)")
-    parser.add_argument("--api-processes", type=int, default=1, help="API processes, each on its own port (1)")
+    parser.add_argument(
+        "--api-processes",
+        type=int,
+        default=Settings.model_fields["api_processes"].get_default(call_default_factory=True),
+        help="API processes sharing the port (default: as make run)",
+    )
     parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     parser.add_argument("--sample-seconds", type=float, default=30, help="between two looks at the queue (30)")
     parser.add_argument("--drain-seconds", type=float, default=180, help="longest wait for the queue to drain")
@@ -125,19 +132,23 @@ class Service:
 def started(env: dict[str, str], api_processes: int, log_dir: Path) -> Iterator[tuple[list[Service], list[str]]]:
     """The API processes, a relay and a worker; yields them and the API's base URLs. Stopped in the order
     `factcheck run` stops them: the API first, so nothing new comes in, then the relay and the worker."""
-    apis = [ServiceProcess("api", env, log_dir, port=embedded.free_port()) for _ in range(api_processes)]
+    port = embedded.free_port()
+    sockets = listening_sockets("127.0.0.1", port, api_processes)  # one port for all, as `factcheck run` does
+    apis = [ServiceProcess("api", env, log_dir, port=port, sock=sock) for sock in sockets]
     services = [Service("api" if api_processes == 1 else f"api-{i + 1}", api) for i, api in enumerate(apis)]
     services += [Service(kind, ServiceProcess(kind, env, log_dir)) for kind in ("relay", "worker")]
     try:
         for service in services:
             service.process.start()
-        urls = [f"http://127.0.0.1:{api.port}" for api in apis]
-        for url, api in zip(urls, apis, strict=True):
+        url = f"http://127.0.0.1:{port}"
+        for api in apis:
             wait_for(url, api.process)
-        yield services, urls
+        yield services, [url] * api_processes  # a client for each process; the kernel spreads their connections
     finally:
         for service in services:
             service.process.stop()
+        for sock in sockets:
+            sock.close()
 
 
 # The run.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -62,10 +63,13 @@ class ServiceProcess:
 
     `port` is where the API listens (the worker and relay listen nowhere)."""
 
-    def __init__(self, kind: str, env: dict[str, str], log_dir: Path, *, port: int = 0) -> None:
+    def __init__(
+        self, kind: str, env: dict[str, str], log_dir: Path, *, port: int = 0, sock: socket.socket | None = None
+    ) -> None:
         self.kind = kind
         self.env = env
         self.port = port
+        self.sock = sock  # an API process's listening socket, opened as `factcheck run` opens them
         self.log_path = log_dir / f"{kind}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen | None = None
 
@@ -73,14 +77,12 @@ class ServiceProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         threads = int(self.env.get("FACTCHECK_WORKER_THREADS", "8"))
+        argv, fds = commands("127.0.0.1", self.port, threads)[self.kind], ()
+        if self.sock is not None:
+            argv, fds = [*argv, "--fd", str(self.sock.fileno())], (self.sock.fileno(),)
         self.process = subprocess.Popen(
-            commands("127.0.0.1", self.port, threads)[self.kind],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, pass_fds=fds
+        )
         log.close()
         return self
 
