@@ -30,7 +30,6 @@ import pysbd
 from sqlalchemy import text
 
 from services.api.serve import listening_sockets
-from services.cli import commands
 from shared import embedded
 from shared.auth.keys import create_key
 from shared.auth.roles import Role
@@ -48,7 +47,7 @@ from tests.bench.seed import large_database
 from tests.bench.stall import bench_stall
 from tests.bench.verification import bench_verification
 from tests.conftest import _fresh_database
-from tests.support.services import ROOT, running, service_env
+from tests.support.services import ROOT, ServiceProcess, running, service_env
 
 
 def progress(label: str, done: float, total: float, extra: str = "", unit: str = "") -> None:
@@ -141,28 +140,22 @@ async def _key(database_url: str, role: Role) -> str:
 
 @contextmanager
 def api(database_url: str, redis_url: str, processes: int = 1) -> Iterator[tuple[str, list[int]]]:
-    """API processes on a free port of loopback, as `make run` starts them: the base URL and their pids."""
+    """API processes on one free port of loopback, as `make run` starts them: the base URL and their pids."""
     port = embedded.free_port()
-    env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url,
-                        "FACTCHECK_LOG_FORMAT": "text"}  # fmt: skip
+    env = os.environ | {"FACTCHECK_DATABASE_URL": database_url, "FACTCHECK_REDIS_URL": redis_url}
+    log_dir = ROOT / ".data" / "bench" / "logs"
     with tempfile.TemporaryDirectory() as metrics_dir, contextlib.ExitStack() as held:
         env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-        argv = commands("127.0.0.1", port, 1)["api"]
-        procs = []
-        for sock in listening_sockets("127.0.0.1", port, processes):
-            held.enter_context(sock)
-            procs.append(subprocess.Popen([*argv, "--fd", str(sock.fileno())], cwd=ROOT, env=env,
-                                          pass_fds=(sock.fileno(),)))  # fmt: skip
+        sockets = [held.enter_context(sock) for sock in listening_sockets("127.0.0.1", port, processes)]
+        procs = [ServiceProcess("api", env, log_dir, port=port, sock=sock).start() for sock in sockets]
         try:
             base_url = f"http://127.0.0.1:{port}"
             for proc in procs:
-                wait_for(base_url, proc)
-            yield base_url, [proc.pid for proc in procs]
+                wait_for(base_url, proc.process)
+            yield base_url, [proc.process.pid for proc in procs]
         finally:
             for proc in procs:
-                proc.terminate()
-            for proc in procs:
-                proc.wait(20)
+                proc.stop()
 
 
 def _figures() -> dict[str, Figure]:
