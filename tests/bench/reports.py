@@ -2,7 +2,7 @@
 
 - each report: 20 requests one after another (the latency an editor sees), median and p95;
 - the queue: pages with filters from 16 reviewers at once for a few seconds, median and p95;
-- the CSV of the whole year (a million rows): rows a second, and how far the API process's memory rose.
+- the CSV of the whole year (a million rows): rows a second, and how far the API processes' memory rose.
 """
 
 from __future__ import annotations
@@ -77,17 +77,17 @@ async def _queue(http: httpx.AsyncClient, seconds: float, concurrency: int) -> d
 
 
 class _PeakMemory:
-    """The highest resident memory of a process while it runs, sampled every 20 ms from /proc."""
+    """The highest resident memory of processes together (whichever of the API processes answers), sampled
+    every 20 ms from /proc."""
 
-    def __init__(self, pid: int) -> None:
-        self.path = Path(f"/proc/{pid}/status")
+    def __init__(self, pids: list[int]) -> None:
+        self.paths = [Path(f"/proc/{pid}/status") for pid in pids]
         self.start = self.peak = self._rss()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _rss(self) -> int:
-        line = next(line for line in self.path.read_text().splitlines() if line.startswith("VmRSS:"))
-        return int(line.split()[1]) * 1024
+        return sum(_rss(path) for path in self.paths)
 
     def _sample(self) -> None:
         while not self._stop.wait(0.02):
@@ -102,10 +102,15 @@ class _PeakMemory:
         self._thread.join()
 
 
-async def _csv(http: httpx.AsyncClient, api_pid: int) -> dict:
+def _rss(status: Path) -> int:
+    line = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS:"))
+    return int(line.split()[1]) * 1024
+
+
+async def _csv(http: httpx.AsyncClient, api_pids: list[int]) -> dict:
     params = {"from": (datetime.now(UTC) - timedelta(days=366)).isoformat()}
     rows = 0
-    with _PeakMemory(api_pid) as memory:
+    with _PeakMemory(api_pids) as memory:
         started = time.perf_counter()
         async with http.stream("GET", "/v1/exports/claims.csv", params=params, timeout=600) as answer:
             assert answer.status_code == 200
@@ -119,7 +124,7 @@ async def _csv(http: httpx.AsyncClient, api_pid: int) -> dict:
     }
 
 
-async def bench_reports(base_url: str, editor_key: str, reviewer_key: str, api_pid: int, progress) -> dict:
+async def bench_reports(base_url: str, editor_key: str, reviewer_key: str, api_pids: list[int], progress) -> dict:
     editor = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {editor_key}"}, timeout=60)
     reviewer = httpx.AsyncClient(
         base_url=base_url,
@@ -130,5 +135,5 @@ async def bench_reports(base_url: str, editor_key: str, reviewer_key: str, api_p
     async with editor, reviewer:
         reports = await _reports(editor, progress)
         queue = await _queue(reviewer, seconds=10, concurrency=16)
-        export = await _csv(editor, api_pid)
+        export = await _csv(editor, api_pids)
     return {"reports": reports, "queue": queue, "csv": export}

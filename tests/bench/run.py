@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pysbd
+import redis
 from sqlalchemy import text
 
 from services.api.serve import listening_sockets
@@ -55,6 +56,19 @@ def progress(label: str, done: float, total: float, extra: str = "", unit: str =
     filled = int(width * min(done / total, 1.0))
     print(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done:,.0f}/{total:,.0f} {unit} {extra}   ",
           end="", file=sys.stderr, flush=True)  # fmt: skip
+
+
+def _fresh_desk(server_url: str, redis_url: str) -> str:
+    """A new empty database of the benchmark's own, and no message left in the queue: a run leaves some behind
+    (the worker verifies more slowly than ingest stores), naming tasks of a database that is gone, and the next
+    run's worker would go through them first. The URL of the database."""
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter("dramatiq:*"):  # the broker's keys only
+        client.delete(key)
+    client.close()
+    database_url = _fresh_database(server_url, "factcheck_bench")
+    upgrade(database_url)
+    return database_url
 
 
 def _sentences_per_s(split: Callable[[str], list], body: str, seconds: float) -> float:
@@ -185,7 +199,7 @@ def ingest(settings: Settings, title: str, body: str, args, figures: dict[str, F
     log_dir = ROOT / ".data" / "bench" / "logs"
     with (
         api(settings.database_url, settings.redis_url, args.api_processes) as (base_url, _pids),
-        running("relay", "worker", env=service_env(settings), log_dir=log_dir),
+        running("relay", *["worker"] * args.worker_processes, env=service_env(settings), log_dir=log_dir),
     ):
         key = asyncio.run(_key(settings.database_url, Role.integration))
         for run in range(args.runs):
@@ -224,6 +238,9 @@ def main() -> None:
         default=Settings.model_fields["api_processes"].get_default(call_default_factory=True),
         help="API processes sharing the port (default: as make run)",
     )
+    parser.add_argument(
+        "--worker-processes", type=int, default=1, help="worker processes, each with --threads (default: as make run)"
+    )
     parser.add_argument("--article", type=Path, help="JSON file with title and body (default: a built-in one)")
     parser.add_argument("--latency", type=float, default=0.2, help="added to every source's answer (s)")
     parser.add_argument("--sources", type=int, default=5, help="sources each claim cites")
@@ -253,8 +270,7 @@ def main() -> None:
     with embedded.servers(
         os.environ.get("FACTCHECK_DATABASE_URL"), os.environ.get("FACTCHECK_REDIS_URL"), ROOT / ".data" / "bench"
     ) as (server_url, redis_url):
-        database_url = _fresh_database(server_url, "factcheck_bench")
-        upgrade(database_url)
+        database_url = _fresh_desk(server_url, redis_url)
         settings = Settings(database_url=database_url, redis_url=redis_url, _env_file=None)
         if "ingest" not in args.skip:
             ingest(settings, title, body, args, figures)
@@ -262,19 +278,18 @@ def main() -> None:
             figures["backfill"].values.append(bench_backfill(settings, title, body, args.backfill_articles, progress))
             print(file=sys.stderr)
         for _ in range(0 if "verify" in args.skip else args.runs):
-            database_url = _fresh_database(server_url, "factcheck_bench")
-            upgrade(database_url)
+            database_url = _fresh_desk(server_url, redis_url)
             verified = bench_verification(
                 settings.model_copy(update={"database_url": database_url}), title, body,
                 latency=args.latency, sources=args.sources, articles=args.verify_articles, threads=args.threads,
-                log_dir=ROOT / ".data" / "bench" / "logs",
+                processes=args.worker_processes, log_dir=ROOT / ".data" / "bench" / "logs",
             )  # fmt: skip
             if verified["failed"]:
                 raise SystemExit(f"verification: {verified['failed']} tasks failed")
             figures["evidence"].values.append(100 * verified["claims_per_s"] / verified["limit_per_s"])
         if "related" not in args.skip:
             large_url = large_database(server_url, args.large_claims)
-            with api(large_url, redis_url) as (base_url, (pid,)):
+            with api(large_url, redis_url, args.api_processes) as (base_url, pids):
                 key = asyncio.run(_key(large_url, Role.reviewer))
                 editor = asyncio.run(_key(large_url, Role.editor))
                 for _ in range(args.runs):
@@ -286,7 +301,7 @@ def main() -> None:
                     plans = related["plans"]
                     if "reports" in args.skip:
                         continue
-                    reports = asyncio.run(bench_reports(base_url, editor, key, pid, progress))
+                    reports = asyncio.run(bench_reports(base_url, editor, key, pids, progress))
                     print(file=sys.stderr)
                     for name, r in reports["reports"].items():
                         report_figures.setdefault(name, Figure(f"report {name} p95, 1M claims", "ms", 200, False))
@@ -299,13 +314,14 @@ def main() -> None:
     about = {
         "cores": os.cpu_count(),
         "api_processes": args.api_processes,
+        "worker_processes": args.worker_processes,
         "runs": args.runs,
         "article_characters": len(body),
         "claims_at_scale": args.large_claims,
     }
     write(every, args.out, about)
-    print(f"\n{args.runs} runs each; article of {len(body)} characters; {os.cpu_count()} cores; "
-          f"{args.api_processes} API processes; written to {args.out}\n")  # fmt: skip
+    print(f"\n{args.runs} runs each; article of {len(body)} characters; {os.cpu_count()} cores; {args.api_processes} "
+          f"API and {args.worker_processes} worker processes; written to {args.out}\n")  # fmt: skip
     print(table(every))
     for name, plan in plans.items():
         print(f"\nplan of the {name} lookup:\n{plan}")

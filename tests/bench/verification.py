@@ -1,8 +1,9 @@
-"""Verification throughput: claims verified per second by one worker process against slow sources.
+"""Verification throughput: claims verified per second by the worker processes (one unless asked) against slow
+sources.
 
 Every claim cites the same few sources on a loopback server that adds a fixed latency to every answer.
-The figure is set against two others: the limit the concurrency settings allow (requests in flight ÷
-latency ÷ sources per claim), and the same sources fetched one after another.
+The figure is set against two others: the limit the concurrency settings allow (requests in flight, each
+process its own limit, ÷ latency ÷ sources per claim), and the same sources fetched one after another.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ async def _one_after_another(urls: list[str], claims: int, env: dict[str, str]) 
 
 def bench_verification(
     settings: Settings, title: str, body: str, *, latency: float, sources: int, articles: int, threads: int,
-    log_dir: Path,
+    processes: int, log_dir: Path,
 ) -> dict:  # fmt: skip
     concurrency = 32
     with serve() as web:
@@ -123,12 +124,12 @@ def bench_verification(
             FACTCHECK_RELAY_INTERVAL_SECONDS="0.5",
             FACTCHECK_WORKER_THREADS=str(threads),
         )
-        with running("relay", "worker", env=env, log_dir=log_dir):
+        with running("relay", *["worker"] * processes, env=env, log_dir=log_dir):
             time.sleep(2)  # let the worker boot, so the figure is the steady state
             total = asyncio.run(_post_articles(settings, title, body, links, articles))
             seconds, failed = asyncio.run(_wait_until_finished(settings, total))
         sequential = asyncio.run(_one_after_another(links, 3, env))
-    in_flight = min(threads * sources, concurrency)
+    in_flight = processes * min(threads * sources, concurrency)  # each process has its own limit
     return {
         "claims": total,
         "failed": failed,
