@@ -1,24 +1,30 @@
 """A backfill: articles from a JSON Lines file, through the ingest code every other path uses.
 
 One article a line, in the schema of POST /v1/articles. Lines go in batches, one transaction each, so an
-interrupted import keeps every batch it finished; running it again finds those articles present (their
-`source` and `external_id`, or their content) and creates only the rest. A line that is not an article is
-reported with its number and why, and the others go on. An archive is not news: its articles tell the
-sender's webhook subscriptions nothing, unless asked (`events`).
+interrupted import keeps every batch it finished. While a batch is written, the next one's claims are
+extracted in processes of their own, one a core (at a lower priority, beside a running service). Running
+it again finds those articles present (their `source` and `external_id`, or their content) and creates
+only the rest. A line that is not an article is reported with its number and why, and the others go on.
+An archive is not news: its articles tell the sender's webhook subscriptions nothing, unless asked
+(`events`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.articles.ingest import ingest_each
+from shared.articles.ingest import claim_rows, ingest_each
 from shared.articles.schemas import ArticleCreate
+from shared.claims.offload import extraction_pool
 from shared.config import Settings
 from shared.errors import AppError
 
@@ -67,21 +73,63 @@ async def backfill(
 ) -> Summary:
     """Import the file; `summary` (if given) holds what was committed so far, also when interrupted."""
     summary = summary if summary is not None else Summary()
-    batch: list[tuple[int, ArticleCreate | str]] = []
-    for item in _read(path):
-        batch.append(item)
-        if len(batch) == BATCH:
-            await _ingest(sessions, settings, batch, submitted_by, summary, events)
-            progress(len(batch))
-            batch = []
-    if batch:
-        await _ingest(sessions, settings, batch, submitted_by, summary, events)
-        progress(len(batch))
+    workers = os.cpu_count() or 1
+    pool = extraction_pool(workers)
+    written = extracting = None  # the batch to write next, with its claims; the claims of the one after
+    try:
+        for batch in _batches(_read(path)):
+            extracting = _extract(pool, workers, batch, settings.claim_threshold)
+            if written is not None:
+                await _ingest(sessions, settings, *written, submitted_by, summary, events)
+                progress(len(written[0]))
+            written = (batch, extracting)
+        if written is not None:
+            await _ingest(sessions, settings, *written, submitted_by, summary, events)
+            progress(len(written[0]))
+    finally:
+        for future in (extracting, written[1] if written else None):
+            if future is not None:
+                future.cancel()  # interrupted: claims still being extracted are not wanted (a done one stays)
+        pool.shutdown(wait=False, cancel_futures=True)
     return summary
 
 
-async def _ingest(sessions, settings: Settings, batch, submitted_by: str, summary: Summary, events: bool) -> None:
+def _batches(items: Iterator[tuple[int, ArticleCreate | str]]) -> Iterator[list[tuple[int, ArticleCreate | str]]]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _extract(pool: ProcessPoolExecutor, workers: int, batch, threshold: float) -> asyncio.Future[list[list[dict]]]:
+    """The claim rows of the batch's articles, in order, worked out by the pool's processes at once."""
+    bodies = [item.body for _, item in batch if not isinstance(item, str)]
+    share = max(1, -(-len(bodies) // workers))  # a part for each process (ceiling division)
+    loop = asyncio.get_running_loop()
+    parts = [
+        loop.run_in_executor(pool, _rows_of, bodies[start : start + share], threshold)
+        for start in range(0, len(bodies), share)
+    ]
+
+    async def joined() -> list[list[dict]]:
+        return [rows for part in await asyncio.gather(*parts) for rows in part]
+
+    return asyncio.ensure_future(joined())
+
+
+def _rows_of(bodies: list[str], threshold: float) -> list[list[dict]]:
+    return [claim_rows(body, threshold) for body in bodies]
+
+
+async def _ingest(
+    sessions, settings: Settings, batch, extracting, submitted_by: str, summary: Summary, events: bool
+) -> None:
     articles = [(number, item) for number, item in batch if not isinstance(item, str)]
+    rows = await extracting
     async with sessions() as session, session.begin():
         outcomes = await ingest_each(
             session,
@@ -90,6 +138,7 @@ async def _ingest(sessions, settings: Settings, batch, submitted_by: str, summar
             claim_threshold=settings.claim_threshold,
             submitted_by=submitted_by,
             events=events,
+            rows=rows,
         )
     # Counted once the batch is committed: an interrupted batch counts nothing, as it stored nothing.
     rejected = [(number, item) for number, item in batch if isinstance(item, str)]

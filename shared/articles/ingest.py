@@ -78,8 +78,10 @@ async def ingest_article(
     claim_threshold: float,
     submitted_by: str | None = None,
     events: bool = True,
+    rows: list[dict] | None = None,
 ) -> IngestResult:
-    """Store the article once, with its claims and their tasks; `events`: tell the sender's subscriptions."""
+    """Store the article once, with its claims and their tasks; `events`: tell the sender's subscriptions.
+    `rows`: its claims' rows (``claim_rows``) when already worked out elsewhere."""
     ensure_fits(data.body, "body", max_body_bytes)
 
     note = unsupported_language_note(data.language)
@@ -120,7 +122,10 @@ async def ingest_article(
         stored, claims = await read_article(session, existing)
         return IngestResult(stored, claims, created=False)
 
-    rows = [] if note else await off_loop(claim_rows, data.body, claim_threshold)
+    if note:
+        rows = []
+    elif rows is None:
+        rows = await off_loop(claim_rows, data.body, claim_threshold)
     claims = []
     for start in range(0, len(rows), CLAIMS_AT_ONCE):
         # A statement's parameters are prepared in one stretch of the event loop: a huge body's thousands of
@@ -148,11 +153,13 @@ async def ingest_each(
     claim_threshold: float,
     submitted_by: str,
     events: bool = True,
+    rows: list[list[dict]] | None = None,
 ) -> list[IngestResult | AppError]:
     """Several articles in the caller's transaction (a webhook batch, a backfill batch): each one's result, in
     the order given, or why it was refused. A refusal comes before anything of that article is written, so
     the others go on. They are written in the order of their idempotency keys: two batches holding the same
-    articles in another order then wait for each other instead of deadlocking."""
+    articles in another order then wait for each other instead of deadlocking. `rows`: each article's claim
+    rows, when already worked out."""
     order = sorted(range(len(articles)), key=lambda k: _idempotency_key(articles[k]))
     outcomes: dict[int, IngestResult | AppError] = {}
     for k in order:
@@ -164,6 +171,7 @@ async def ingest_each(
                 claim_threshold=claim_threshold,
                 submitted_by=submitted_by,
                 events=events,
+                rows=None if rows is None else rows[k],
             )
         except AppError as e:
             outcomes[k] = e

@@ -40,13 +40,8 @@ async def off_loop(work: Callable[..., T], text: str, *args) -> T:
 
 async def _apart(call: Callable[[], T]) -> T:
     global _pool
-    if _pool is None:  # spawned, not forked: this process runs threads
-        _pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_apart,
-            initargs=(os.getpid(),),
-        )
+    if _pool is None:
+        _pool = extraction_pool(1)
     pool = _pool
     try:
         return await asyncio.get_running_loop().run_in_executor(pool, call)
@@ -54,6 +49,17 @@ async def _apart(call: Callable[[], T]) -> T:
         if _pool is pool:
             _pool = None
         raise
+
+
+def extraction_pool(workers: int) -> ProcessPoolExecutor:
+    """Processes for extraction: spawned, not forked (the caller runs threads), each at nice 10 and exiting
+    once the process that made them has gone."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_apart,
+        initargs=(os.getpid(),),
+    )
 
 
 def shutdown() -> None:

@@ -11,6 +11,8 @@ import sys
 
 from sqlalchemy import func, select
 
+from shared.claims.extraction import extract_claims
+from shared.claims.models import Claim
 from shared.integrations import outbound
 from shared.integrations.registry import create_integration
 from shared.models import Article, WebhookEvent
@@ -71,6 +73,16 @@ async def test_twice_creates_nothing_the_second_time_and_names_the_bad_lines(ser
     assert await articles(db) == LINES - len(BAD)
     async with db() as session:
         assert set(await session.scalars(select(Article.submitted_by).distinct())) == {"Wire desk"}
+        # Extracted in other processes a batch ahead, each article still has its own body's claims.
+        stored = await session.scalar(select(func.count()).select_from(Claim))
+        misplaced = await session.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .join(Article, Article.id == Claim.article_id)
+            .where(func.substr(Article.body, Claim.char_start + 1, Claim.char_end - Claim.char_start) != Claim.text)
+        )
+        bodies = await session.scalars(select(Article.body))
+        assert misplaced == 0 and stored == sum(len(extract_claims(body)) for body in bodies) > LINES
 
 
 async def test_stopped_halfway_and_run_again_the_total_is_the_same(servers, db, tmp_path):
