@@ -59,7 +59,7 @@ async def test_formulas_are_neutralised_and_quoting_round_trips(api_url, desk, d
     first = dict(zip(rows[0], next(r for r in rows[1:] if r[0] == "1"), strict=True))
     assert first["claim"] == "'" + hostile  # the whole text, commas, quotes and line break kept
     assert first["rationale"] == "'+1 sure" and first["reviewer"] == "'@Ana"
-    assert first["article_title"] == "'\t-2+3, \"x\""  # a tab hiding a formula, a comma and quotes
+    assert first["article_title"] == '\'\t-2+3, "x"'  # a tab hiding a formula, a comma and quotes
     assert first["claim_id"] == "1" and first["state"] == "corroborated"
     for row in rows[1:]:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
