@@ -11,11 +11,11 @@ import asyncio
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 
 from tests.bench.latency import summary
+from tests.soak.watch import rss_mb
 
 REPORTS = {
     "summary, 30 days": ("/v1/reports/summary", {}),
@@ -81,13 +81,13 @@ class _PeakMemory:
     every 20 ms from /proc."""
 
     def __init__(self, pids: list[int]) -> None:
-        self.paths = [Path(f"/proc/{pid}/status") for pid in pids]
+        self.pids = pids
         self.start = self.peak = self._rss()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def _rss(self) -> int:
-        return sum(_rss(path) for path in self.paths)
+    def _rss(self) -> float:
+        return sum(map(rss_mb, self.pids))
 
     def _sample(self) -> None:
         while not self._stop.wait(0.02):
@@ -100,11 +100,6 @@ class _PeakMemory:
     def __exit__(self, *_exc) -> None:
         self._stop.set()
         self._thread.join()
-
-
-def _rss(status: Path) -> int:
-    line = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS:"))
-    return int(line.split()[1]) * 1024
 
 
 async def _csv(http: httpx.AsyncClient, api_pids: list[int]) -> dict:
@@ -120,7 +115,7 @@ async def _csv(http: httpx.AsyncClient, api_pids: list[int]) -> dict:
     return {
         "rows": rows - 1,
         "rows_per_s": (rows - 1) / elapsed,
-        "memory_rise_mb": (memory.peak - memory.start) / 2**20,
+        "memory_rise_mb": memory.peak - memory.start,
     }
 
 
