@@ -40,23 +40,20 @@ class QueueFilter:
     decided_elsewhere: bool | None = None  # the same claim in another article has a verdict people gave
 
 
-@dataclass(frozen=True, slots=True)
-class QueueEntry:
-    claim: Claim
-    source: str
-    mine: bool
-
-
 async def queue(
     session: AsyncSession, principal: Principal, where: QueueFilter, *, sort: Sort = Sort.score, limit: int = 50
-) -> list[QueueEntry]:
+) -> list[dict]:
+    """The page: each claim's columns with its article's ``source`` and ``mine`` (assigned to the caller).
+
+    Plain rows, not ORM objects: a page is only read and shown, and loading 50 claims into the session cost
+    more than the rest of the request (the queue is the page a desk of reviewers reloads all day)."""
     if (
         where.min_age_hours is not None
         and where.max_age_hours is not None
         and where.min_age_hours > where.max_age_hours
     ):
         return []  # waiting at least longer than at most: no claim can
-    query = select(Claim, Article.source).join(Article, Article.id == Claim.article_id)
+    query = select(*Claim.__table__.columns, Article.source).join(Article, Article.id == Claim.article_id)
     if where.state is not None:
         query = query.where(Claim.state == where.state)
     if where.article_id is not None:
@@ -81,10 +78,10 @@ async def queue(
     # unassigned claims (ix_claim_queue_*): a page is read by walking the index until it is full, not by
     # sorting every matching claim (a million of them in a busy year).
     mine = await session.execute(query.where(Claim.assignee == principal.name).order_by(*order, Claim.id).limit(limit))
-    rows = [(claim, source, True) for claim, source in mine]
+    rows = [{**row, "mine": True} for row in mine.mappings()]
     if len(rows) < limit:
         free = await session.execute(
             query.where(Claim.assignee.is_(None)).order_by(*order, Claim.id).limit(limit - len(rows))
         )
-        rows += [(claim, source, False) for claim, source in free]
-    return [QueueEntry(claim, source, bool(is_mine)) for claim, source, is_mine in rows]
+        rows += [{**row, "mine": False} for row in free.mappings()]
+    return rows

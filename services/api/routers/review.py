@@ -19,7 +19,6 @@ from shared.review.schemas import (
     ClaimEventRead,
     HistoryPage,
     NoteCreate,
-    QueueItem,
     QueuePage,
     TransitionCreate,
 )
@@ -196,12 +195,4 @@ async def work_queue(
         min_age_hours=min_age_hours,
         max_age_hours=max_age_hours,
     )
-    entries = await queue(session, principal, where, sort=sort, limit=limit)
-    return QueuePage(
-        items=[
-            QueueItem.model_validate(
-                {**ClaimRead.model_validate(e.claim).model_dump(), "source": e.source, "mine": e.mine}
-            )
-            for e in entries
-        ]
-    )
+    return QueuePage(items=await queue(session, principal, where, sort=sort, limit=limit))
