@@ -45,8 +45,9 @@ async def queue(
 ) -> list[dict]:
     """The page: each claim's columns with its article's ``source`` and ``mine`` (assigned to the caller).
 
-    Plain rows, not ORM objects: a page is only read and shown, and loading 50 claims into the session cost
-    more than the rest of the request (the queue is the page a desk of reviewers reloads all day)."""
+    Plain rows, not ORM objects: a page is only read and shown, so nothing needs tracking in the session, and
+    the rows go straight into the answer's models (about a tenth less CPU for the page the desk reloads all
+    day)."""
     if (
         where.min_age_hours is not None
         and where.max_age_hours is not None
