@@ -82,6 +82,18 @@ def test_training_twice_gives_identical_weights(tmp_path) -> None:
     assert trained.score(["police", "arrested", "four", "men"], {}) != trained.score(["thank", "you"], {})
 
 
+def test_the_weights_check_allows_a_rounding_edge_and_nothing_more() -> None:
+    from shared.claims.training.train import same_weights
+
+    shipped = {"bias": -0.5, "chosen": {"C": 4.0, "solver": "liblinear"}, "words": {"voted": 0.4093, "said": 0.1}}
+    one_unit = {"bias": -0.5, "chosen": {"C": 4.0, "solver": "liblinear"}, "words": {"voted": 0.4092, "said": 0.1}}
+    assert same_weights(shipped, shipped) and same_weights(one_unit, shipped)
+    assert not same_weights({**one_unit, "words": {"voted": 0.4091, "said": 0.1}}, shipped)  # two units: drift
+    assert not same_weights({**shipped, "words": {"voted": 0.4093}}, shipped)  # a feature gone
+    assert not same_weights({**shipped, "chosen": {"C": 4.0, "solver": "lbfgs"}}, shipped)
+    assert not same_weights({**shipped, "bias": -0.4}, shipped)
+
+
 def test_a_full_word_cache_is_replaced_without_changing_scores(monkeypatch) -> None:
     from shared.claims import model
 
