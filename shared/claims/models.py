@@ -68,6 +68,8 @@ class Claim(Base):
         # The reports: claims by time, the backlog by age, who holds what.
         Index("ix_claim_created_at", "created_at", "state"),
         Index("ix_claim_unverified_created_at", "created_at", postgresql_where=sql("state = 'unverified'")),
+        # One outlet's backlog: counted from its articles.
+        Index("ix_claim_unverified_article_id", "article_id", postgresql_where=sql("state = 'unverified'")),
         Index("ix_claim_assignee", "assignee", postgresql_where=sql("assignee IS NOT NULL")),
         # The queue's pages (shared/review/queue.py), in its two orders.
         Index("ix_claim_queue_score", sql("score DESC"), "created_at", "id", postgresql_where=sql("assignee IS NULL")),
