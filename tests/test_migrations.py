@@ -39,6 +39,21 @@ def drift(url: str) -> list:
     return asyncio.run(compare())
 
 
+def run(url: str, *statements: str) -> list:
+    """The statements in one transaction; the rows of the last (a SELECT)."""
+
+    async def go() -> list:
+        engine = create_engine(url)
+        async with engine.begin() as conn:
+            for statement in statements[:-1]:
+                await conn.execute(text(statement))
+            rows = (await conn.execute(text(statements[-1]))).all()
+        await engine.dispose()
+        return [tuple(row) for row in rows]
+
+    return asyncio.run(go())
+
+
 def test_up_down_up_and_no_drift(servers):
     server_url, _ = servers
     url = _fresh_database(server_url, "factcheck_migrations")
@@ -96,30 +111,56 @@ def test_transitions_made_before_0007_get_their_moment(servers):
     server_url, _ = servers
     url = _fresh_database(server_url, "factcheck_migrations")
     upgrade(url, "0006")
-
-    async def run(statements: list[str]) -> list:
-        engine = create_engine(url)
-        async with engine.begin() as conn:
-            rows = [(await conn.execute(text(s))).all() if s.startswith("SELECT") else await conn.execute(text(s))
-                    for s in statements]  # fmt: skip
-        await engine.dispose()
-        return rows[-1]
-
-    asyncio.run(
-        run([
-            "INSERT INTO article (id, source, content_hash, title, body, language) "
-            "VALUES (1, 's', 'h', 't', 'b', 'en')",
-            "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, quantities, fingerprint, "
-            "suggested_state, created_at) VALUES (1, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f', 'disputed', "
-            "'2026-01-01T00:00:00Z')",
-            "INSERT INTO claim_event (claim_id, kind, actor, from_state, to_state, evidence_ids, created_at) VALUES "
-            "(1, 'transition', 'Ana', 'unverified', 'disputed', '[]', '2026-01-01T01:00:00Z'), "
-            "(1, 'transition', 'Eve', 'disputed', 'unverified', '[]', '2026-01-02T00:00:00Z'), "
-            "(1, 'transition', 'Ana', 'unverified', 'corroborated', '[]', '2026-01-03T00:00:00Z')",
-            "SELECT 1",
-        ])
-    )  # fmt: skip
+    run(
+        url,
+        "INSERT INTO article (id, source, content_hash, title, body, language) VALUES (1, 's', 'h', 't', 'b', 'en')",
+        "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, quantities, fingerprint, "
+        "suggested_state, created_at) VALUES (1, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f', 'disputed', "
+        "'2026-01-01T00:00:00Z')",
+        "INSERT INTO claim_event (claim_id, kind, actor, from_state, to_state, evidence_ids, created_at) VALUES "
+        "(1, 'transition', 'Ana', 'unverified', 'disputed', '[]', '2026-01-01T01:00:00Z'), "
+        "(1, 'transition', 'Eve', 'disputed', 'unverified', '[]', '2026-01-02T00:00:00Z'), "
+        "(1, 'transition', 'Ana', 'unverified', 'corroborated', '[]', '2026-01-03T00:00:00Z')",
+        "SELECT 1",
+    )
     upgrade(url)
-    rows = asyncio.run(run(["SELECT suggested_state, claim_age_seconds, first_verdict FROM claim_event ORDER BY id"]))
-    assert [tuple(r) for r in rows] == [("disputed", 3600.0, True), ("disputed", 86400.0, False),
-                                        ("disputed", 172800.0, False)]  # fmt: skip
+    rows = run(url, "SELECT suggested_state, claim_age_seconds, first_verdict FROM claim_event ORDER BY id")
+    assert rows == [("disputed", 3600.0, True), ("disputed", 86400.0, False), ("disputed", 172800.0, False)]
+
+
+def test_claims_transitions_and_links_carry_their_outlet_and_time_from_0009(servers):
+    """0009 copies each claim's outlet onto it and its transitions, and the claim's creation time onto its
+    links: for the rows already stored, and for every row written after, whatever writes it."""
+    server_url, _ = servers
+    url = _fresh_database(server_url, "factcheck_migrations")
+    upgrade(url, "0008")
+
+    def article_with_claims(article: int, source: str) -> list[str]:
+        first = 2 * article - 1  # two claims, created on 1 and 2 January
+        return [
+            "INSERT INTO article (id, source, content_hash, title, body, language) "
+            f"VALUES ({article}, '{source}', 'h{article}', 't', 'b', 'en')",
+            "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, quantities, fingerprint, "
+            f"created_at) VALUES ({first}, {article}, 'c', 0, 1, 0.9, '[]', '[]', 'f', '2026-01-01T00:00:00Z'), "
+            f"({first + 1}, {article}, 'd', 0, 1, 0.9, '[]', '[]', 'f', '2026-01-02T00:00:00Z')",
+            # the later claim gets a note, a transition and a link to the first claim stored
+            "INSERT INTO claim_event (claim_id, kind, actor, from_state, to_state, evidence_ids) VALUES "
+            f"({first + 1}, 'note', 'Ana', NULL, NULL, '[]'), "
+            f"({first + 1}, 'transition', 'Ana', 'unverified', 'disputed', '[]')",
+            "INSERT INTO claim_link (claim_id, earlier_claim_id, similarity, matched) "
+            f"VALUES ({first + 1}, 1, 0.9, '{{}}')",
+            "SELECT 1",
+        ]
+
+    run(url, *article_with_claims(1, "Wire"))  # before 0009
+    upgrade(url)
+    run(url, *article_with_claims(2, "Herald"))  # after
+
+    assert run(url, "SELECT id, source FROM claim ORDER BY id") == [
+        (1, "Wire"), (2, "Wire"), (3, "Herald"), (4, "Herald"),
+    ]  # fmt: skip
+    assert run(url, "SELECT claim_id, kind, source FROM claim_event ORDER BY id") == [
+        (2, "note", None), (2, "transition", "Wire"), (4, "note", None), (4, "transition", "Herald"),
+    ]  # fmt: skip
+    links = run(url, "SELECT claim_id, to_char(claim_created_at AT TIME ZONE 'UTC', 'MM-DD') FROM claim_link")
+    assert sorted(links) == [(2, "01-02"), (4, "01-02")]

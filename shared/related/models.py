@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,8 +42,12 @@ class ClaimLink(Base):
     similarity: Mapped[float] = mapped_column(Float, nullable=False)
     matched: Mapped[dict] = mapped_column(JSONB, nullable=False)  # what they share: figures, dates, names, terms
     created_at: Mapped[datetime] = created_at_column()
+    # When the later claim (claim_id) was created, copied by the database (a trigger, migration 0009): the
+    # claims of a period linked to an earlier one are counted from this index alone.
+    claim_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (
         CheckConstraint("earlier_claim_id < claim_id", name="earlier"),
         Index("ix_claim_link_earlier_claim_id", "earlier_claim_id", "claim_id"),
+        Index("ix_claim_link_claim_created_at", "claim_created_at", "claim_id"),
     )

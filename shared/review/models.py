@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, created_at_column
 
+# What the reports read of a transition, kept in its indexes beside its time.
+_TRANSITION_COLUMNS = ["claim_id", "from_state", "to_state", "suggested_state", "first_verdict", "claim_age_seconds"]
+
 
 class ClaimEvent(Base):
     """The audit trail: every state change, assignment and note. Append-only: the database refuses
@@ -30,23 +33,24 @@ class ClaimEvent(Base):
     claim_age_seconds: Mapped[float | None] = mapped_column(Float)
     held_seconds: Mapped[float | None] = mapped_column(Float)  # since the claim was last assigned to the actor
     first_verdict: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    source: Mapped[str | None] = mapped_column(String(200))  # a transition's outlet (a trigger, migration 0009)
     created_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (
         CheckConstraint("kind IN ('transition', 'assignment', 'note')", name="kind"),
         Index("ix_claim_event_claim_id", "claim_id", "id"),
-        # Verdicts and reopenings by time (the reports).
+        # Verdicts and reopenings by time (the reports), of every outlet and of one.
         Index(
             "ix_claim_event_transition_created_at",
             "created_at",
-            postgresql_include=[
-                "claim_id",
-                "from_state",
-                "to_state",
-                "suggested_state",
-                "first_verdict",
-                "claim_age_seconds",
-            ],
+            postgresql_include=_TRANSITION_COLUMNS,
+            postgresql_where=text("kind = 'transition'"),
+        ),
+        Index(
+            "ix_claim_event_transition_source",
+            "source",
+            "created_at",
+            postgresql_include=_TRANSITION_COLUMNS,
             postgresql_where=text("kind = 'transition'"),
         ),
     )

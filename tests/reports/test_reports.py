@@ -33,6 +33,8 @@ EVENTS = [  # (claim, kind, actor, from, to, assignee, at)
     (4, "transition", "Ana", "unverified", "disputed", None, T0 + 2 * D + 30 * timedelta(minutes=1)),
 ]
 
+LINKS = [(4, 1), (4, 3)]  # (claim, an earlier claim found the same): claim 4 is linked twice, and counts once
+
 
 @pytest.fixture
 async def desk(db, keys):
@@ -64,7 +66,14 @@ async def desk(db, keys):
                 {"c": claim_id, "k": kind, "actor": actor, "f": from_state, "t": to_state, "assignee": assignee,
                  "at": at},
             )  # fmt: skip
-        await session.execute(text("INSERT INTO claim_link VALUES (4, 1, 0.9, '{}', now())"))
+        for claim_id, earlier in LINKS:  # linked now, long after the claims were created
+            await session.execute(
+                text(
+                    "INSERT INTO claim_link (claim_id, earlier_claim_id, similarity, matched) "
+                    "VALUES (:c, :e, 0.9, '{}')"
+                ),
+                {"c": claim_id, "e": earlier},
+            )
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {keys['editor']}"}, timeout=30) as http:
         yield http
 
@@ -95,7 +104,7 @@ def expected_summary(start, end, source=None):
         "median": statistics.median(waits) if waits else None,
         "verdicts_with_suggestion": len(with_suggestion),
         "followed": sum(1 for e in with_suggestion if claims[e[0]][4] == e[4]),
-        "linked": sum(1 for k in created if k == 4),
+        "linked": sum(1 for k in created if k in {claim_id for claim_id, _ in LINKS}),
     }
 
 
@@ -116,6 +125,7 @@ def check_summary(got: dict, want: dict) -> None:
         (T0, T0 + 8 * D, None),
         (T0 + D, T0 + 3 * D, None),  # claim 2's reopening and its second verdict
         (T0, T0 + 7 * D, "daily"),
+        (T0, T0 + 8 * D, "wire"),
         (T0 + 30 * D, T0 + 31 * D, None),  # nothing happened: zeros, no median
     ],
 )
