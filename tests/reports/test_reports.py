@@ -154,11 +154,11 @@ async def test_the_backlog_by_age_is_the_unverified_claims_now(api_url, desk):
     assert got["over_7d"] == got["total"]  # all created months ago
 
 
-def backlog_at(moment) -> int:
+def backlog_at(moment, source=None) -> int:
     """Claims created before the moment whose last transition before it, if any, was to unverified."""
     count = 0
-    for claim_id, (_, created, *_rest) in CLAIMS.items():
-        if created >= moment:
+    for claim_id, (outlet, created, *_rest) in CLAIMS.items():
+        if created >= moment or source not in (None, outlet):
             continue
         before = [e for e in EVENTS if e[0] == claim_id and e[1] == "transition" and e[6] < moment]
         if not before or before[-1][4] == "unverified":
@@ -190,6 +190,14 @@ async def test_timeseries_per_day_and_week_with_empty_intervals_as_zero(api_url,
     ).json()  # fmt: skip
     assert [datetime.fromisoformat(i["start"]) for i in weeks["items"]] == [T0, T0 + 7 * D]  # from Monday
     assert [i["backlog"] for i in weeks["items"]] == [backlog_at(T0 + 7 * D), backlog_at(T0 + 10 * D)]
+    # A period that ends before most of what happened: all of that is undone from today's backlog.
+    params = {"from": T0.isoformat(), "to": (T0 + 2 * D).isoformat(), "metric": "backlog"}
+    early = (await desk.get(f"{api_url}/v1/reports/timeseries", params=params)).json()
+    assert [i["backlog"] for i in early["items"]] == [backlog_at(T0 + D), backlog_at(T0 + 2 * D)]
+    for source in ("wire", "daily"):
+        params = {"from": T0.isoformat(), "to": (T0 + 9 * D).isoformat(), "metric": "backlog", "source": source}
+        one = (await desk.get(f"{api_url}/v1/reports/timeseries", params=params)).json()
+        assert [i["backlog"] for i in one["items"]] == [backlog_at(day + D, source) for day in days]
 
 
 async def test_reviewers_and_sources(api_url, desk):
