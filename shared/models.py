@@ -15,6 +15,7 @@ from shared.integrations.models import (
     WebhookSubscription,
 )
 from shared.related.models import ClaimLink, ClaimMatchKey, ClaimSignature
+from shared.reports.models import claim_tally, verdict_tally
 from shared.review.models import ClaimEvent
 from shared.verification.models import TaskStatus, VerificationTask
 
@@ -40,4 +41,6 @@ __all__ = [
     "WebhookEvent",
     "WebhookReceipt",
     "WebhookSubscription",
+    "claim_tally",
+    "verdict_tally",
 ]

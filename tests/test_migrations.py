@@ -162,3 +162,52 @@ def test_claims_transitions_and_links_carry_their_outlet_and_time_from_0009(serv
     ]  # fmt: skip
     links = run(url, "SELECT claim_id, to_char(claim_created_at AT TIME ZONE 'UTC', 'MM-DD') FROM claim_link")
     assert sorted(links) == [(2, "01-02"), (4, "01-02")]
+
+
+def test_the_daily_tallies_count_what_was_stored_before_0010_and_each_write_after(servers):
+    """0010's tallies start from the claims and transitions already stored, folded, and follow every insert,
+    change of state and delete after it: summed, they are the rows' own counts."""
+    server_url, _ = servers
+    url = _fresh_database(server_url, "factcheck_migrations")
+    upgrade(url, "0009")
+    claims = "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, quantities, fingerprint, "
+    run(
+        url,
+        "INSERT INTO article (id, source, content_hash, title, body, language) VALUES "
+        "(1, 'Wire', 'h1', 't', 'b', 'en'), (2, 'Herald', 'h2', 't', 'b', 'en')",
+        f"{claims} state, suggested_state, created_at) VALUES "
+        "(1, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f', 'unverified', NULL, '2026-01-01T23:59:59Z'), "
+        "(2, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f', 'disputed', 'disputed', '2026-01-01T10:00:00Z'), "
+        "(3, 2, 'c', 0, 1, 0.9, '[]', '[]', 'f', 'unverified', NULL, '2026-01-02T00:00:00Z')",
+        # the transition records the suggestion its claim carries (0007)
+        "INSERT INTO claim_event (claim_id, kind, actor, from_state, to_state, evidence_ids, created_at) VALUES "
+        "(2, 'transition', 'Ana', 'unverified', 'disputed', '[]', '2026-01-03Z'), "
+        "(2, 'note', 'Ana', NULL, NULL, '[]', '2026-01-03Z')",
+    )
+    upgrade(url)
+    tallied = (
+        "SELECT to_char(day, 'MM-DD'), source, state, sum(claims) FROM claim_tally GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    )
+    assert run(url, tallied) == [("01-01", "Wire", "disputed", 1), ("01-01", "Wire", "unverified", 1),
+                                 ("01-02", "Herald", "unverified", 1)]  # fmt: skip
+    verdicts = "SELECT to_char(day, 'MM-DD'), source, corroborated, disputed, settled, followed FROM verdict_tally"
+    assert run(url, verdicts) == [("01-03", "Wire", 0, 1, 1, 1)]
+    run(
+        url,
+        f"{claims} created_at) VALUES (4, 2, 'c', 0, 1, 0.9, '[]', '[]', 'f', '2026-01-02T05:00:00Z'), "
+        "(5, 2, 'c', 0, 1, 0.9, '[]', '[]', 'f', '2026-01-02T06:00:00Z')",
+        "UPDATE claim SET state = 'corroborated' WHERE id = 1",
+        "UPDATE claim SET assignee = 'Ana' WHERE id = 3",  # no change of state: no tally row
+        "DELETE FROM claim WHERE id = 5",
+        "INSERT INTO claim_event (claim_id, kind, actor, from_state, to_state, evidence_ids, created_at) VALUES "
+        "(1, 'transition', 'Ana', 'unverified', 'corroborated', '[]', '2026-01-04Z'), "
+        "(2, 'transition', 'Eve', 'disputed', 'unverified', '[]', '2026-01-04Z')",
+    )
+    assert run(url, tallied) == [
+        ("01-01", "Wire", "corroborated", 1), ("01-01", "Wire", "disputed", 1), ("01-01", "Wire", "unverified", 0),
+        ("01-02", "Herald", "unverified", 2),
+    ]  # fmt: skip
+    assert run(url, f"{verdicts} ORDER BY day") == [("01-03", "Wire", 0, 1, 1, 1), ("01-04", "Wire", 1, 0, 1, 0)]
+    assert run(url, "SELECT sum(reopened) FROM verdict_tally") == [(1,)]
+    downgrade(url, "0009")
+    assert not {"claim_tally", "verdict_tally"} & tables(url)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from datetime import timedelta
 
 from shared import logs, queue
@@ -18,11 +19,13 @@ from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory, unit_of_work
 from shared.feeds.polling import lock_due_feeds
 from shared.integrations import outbound
+from shared.reports import tallies
 from shared.verification.outbox import PENDING_CHANNEL, lock_due_tasks, mark_queued
 
 log = logging.getLogger("factcheck.relay")
 
 BATCH = 500
+FOLD_EVERY = 60.0  # seconds between foldings of the report tallies' rows
 
 
 class Relay:
@@ -33,6 +36,7 @@ class Relay:
         self.broker = queue.create_broker(settings.redis_url)
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
+        self.folded_at = float("-inf")
 
     async def relay_once(self) -> int:
         """Send one batch of due tasks; returns how many were sent.
@@ -75,6 +79,15 @@ class Relay:
                 await asyncio.to_thread(self._send_polls, ids)
         return len(ids)
 
+    async def fold_tallies(self) -> None:
+        """Fold the rows of changes the reports' tallies gather (one per writing statement) once a minute, so
+        that a report adds up a few rows a day; the sums, and so the reports, stay the same."""
+        if time.monotonic() - self.folded_at < FOLD_EVERY:
+            return
+        async with unit_of_work(self.sessions) as session:
+            await tallies.fold(session)
+        self.folded_at = time.monotonic()
+
     def _send_polls(self, ids: list[int]) -> None:
         for feed_id in ids:
             queue.send(self.broker, queue.POLL_FEED_ACTOR, queue.FEEDS_QUEUE, feed_id)
@@ -93,6 +106,7 @@ class Relay:
                     sent = await self.relay_once()
                     await self.relay_deliveries()
                     await self.poll_due_feeds()
+                    await self.fold_tallies()
                     failures = 0
                 except Exception as exc:  # Redis or the database away: keep the tasks, try again later
                     failures += 1

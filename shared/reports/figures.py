@@ -1,4 +1,8 @@
-"""The desk's figures, each one SQL statement over the claims and their audit trail.
+"""The desk's figures, each one SQL statement over the claims, their audit trail and their daily tallies.
+
+The counts add up the daily tallies by outlet (``tallies.py``, kept by the database) for the whole UTC days of the
+period and count the rows themselves for its hours before the first midnight and after the last; the median and
+p90 of the time to a first verdict read every first verdict of the period, as they must to be exact.
 
 Definitions, the same everywhere (README, "Reports"):
 
@@ -23,7 +27,9 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.reports.models import VERDICT_COUNTS
 from shared.reports.period import Period
+from shared.reports.tallies import day_of, whole_days
 
 DECIDED = ("corroborated", "disputed")
 
@@ -38,48 +44,94 @@ def _params(window: Period, source: str | None, **extra) -> dict:
     return {"start": window.start, "end": window.end, "source": source, **extra}
 
 
+# What each transition (alias ``e``) counts for; the verdict tallies hold the same sums per day (migration 0010).
+_VERDICT_KINDS = {
+    "corroborated": "e.to_state = 'corroborated'",
+    "disputed": "e.to_state = 'disputed'",
+    "reopened": f"e.from_state IN {DECIDED} AND e.to_state = 'unverified'",
+    "settled": f"e.from_state = 'unverified' AND e.to_state IN {DECIDED}",  # out of the backlog
+    "with_suggestion": f"e.suggested_state IS NOT NULL AND e.to_state IN {DECIDED}",
+    "followed": f"e.to_state IN {DECIDED} AND e.to_state = e.suggested_state",
+    "first_verdicts": "e.first_verdict",
+}
+assert tuple(_VERDICT_KINDS) == VERDICT_COUNTS
+_BACKLOG_NOW = "SELECT CAST(coalesce(sum(t.claims), 0) AS bigint) FROM claim_tally t WHERE t.state = 'unverified'{}"
+_WHOLE_DAYS = "t.day >= :days_from AND t.day < :days_to"
+_EDGES = (
+    "{0}.created_at >= :start AND {0}.created_at < :head_end",
+    "{0}.created_at >= :tail_start AND {0}.created_at < :end",
+)
+
+
+def _claims_created(source: str | None) -> str:
+    """(at, source, state, claims) adding up to the claims created in the period by outlet and state now: its whole
+    days from the tallies (``at`` their midnight), the hours around them from the claims; ``at`` in UTC."""
+    of_tally, of_claims = _of_source(source, "t"), _of_source(source, "c")
+    edges = " UNION ALL ".join(
+        f"SELECT c.created_at AT TIME ZONE 'UTC', c.source, c.state, 1 FROM claim c WHERE {edge.format('c')}{of_claims}"
+        for edge in _EDGES
+    )
+    days = (
+        f"SELECT t.day::timestamp AS at, t.source, t.state, t.claims FROM claim_tally t WHERE {_WHOLE_DAYS}{of_tally}"
+    )
+    return f"{days} UNION ALL {edges}"
+
+
+def _transitions_made(source: str | None) -> str:
+    """(at, and one column of each of VERDICT_COUNTS) adding up to the transitions made in the period, as
+    ``_claims_created`` does: whole days from the tallies, the hours around them one transition a row."""
+    of_tally, of_events = _of_source(source, "t"), _of_source(source, "e")
+    counts = ", ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END" for condition in _VERDICT_KINDS.values())
+    edges = " UNION ALL ".join(
+        f"SELECT e.created_at AT TIME ZONE 'UTC', {counts} FROM claim_event e "
+        f"WHERE e.kind = 'transition' AND {edge.format('e')}{of_events}"
+        for edge in _EDGES
+    )
+    days = (
+        f"SELECT t.day::timestamp AS at, {', '.join(VERDICT_COUNTS)} FROM verdict_tally t WHERE {_WHOLE_DAYS}{of_tally}"
+    )
+    return f"{days} UNION ALL {edges}"
+
+
+def _summed(*names: str) -> str:
+    return ", ".join(f"CAST(coalesce(sum({name}), 0) AS bigint) AS {name}" for name in names)
+
+
 async def summary(session: AsyncSession, window: Period, source: str | None, now: datetime) -> dict:
-    params = _params(window, source, now=now)
+    params = _params(window, source, now=now) | whole_days(window)
     of_claims, of_events = _of_source(source, "c"), _of_source(source, "e")
     by_state = {
         state: count
         for state, count in await session.execute(
-            text(
-                "SELECT c.state, count(*) FROM claim c "
-                f"WHERE c.created_at >= :start AND c.created_at < :end{of_claims} GROUP BY c.state"
-            ),
-            params,
+            text(f"SELECT state, {_summed('claims')} FROM ({_claims_created(source)}) made GROUP BY state"), params
         )
     }
-    # Verdicts, reopenings and first verdicts from the transitions alone (each records the suggestion the
-    # claim carried, its age, whether it was the first verdict and the outlet): one index, no claim read.
     verdicts = (
         await session.execute(
+            text(f"SELECT {_summed(*VERDICT_COUNTS)} FROM ({_transitions_made(source)}) made"), params
+        )
+    ).one()
+    # The exact median and p90 need each first verdict's age: from an index of those alone, sorted once.
+    median, p90 = (
+        await session.scalar(
             text(
                 f"""
-                SELECT count(*) FILTER (WHERE e.to_state = 'corroborated') AS corroborated,
-                       count(*) FILTER (WHERE e.to_state = 'disputed') AS disputed,
-                       count(*) FILTER (WHERE e.from_state IN {DECIDED} AND e.to_state = 'unverified') AS reopened,
-                       count(e.suggested_state) FILTER (WHERE e.to_state IN {DECIDED}) AS with_suggestion,
-                       count(*) FILTER (WHERE e.to_state IN {DECIDED} AND e.to_state = e.suggested_state) AS followed,
-                       count(*) FILTER (WHERE e.first_verdict) AS firsts,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY e.claim_age_seconds)
-                           FILTER (WHERE e.first_verdict) AS median,
-                       percentile_cont(0.9) WITHIN GROUP (ORDER BY e.claim_age_seconds)
-                           FILTER (WHERE e.first_verdict) AS p90
+                SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY e.claim_age_seconds)
                 FROM claim_event e
-                WHERE e.kind = 'transition' AND e.created_at >= :start AND e.created_at < :end{of_events}
+                WHERE e.kind = 'transition' AND e.first_verdict
+                  AND e.created_at >= :start AND e.created_at < :end{of_events}
                 """
             ),
             params,
         )
-    ).one()
-    # The recent age buckets from a range of the unverified claims' index; the oldest is the rest.
+    ) or (None, None)
+    # The total from the tallies, the recent age buckets from a range of the unverified claims' index; the
+    # oldest is the rest.
     backlog = (
         await session.execute(
             text(
                 f"""
-                SELECT (SELECT count(*) FROM claim c WHERE c.state = 'unverified'{of_claims}) AS total,
+                SELECT ({_BACKLOG_NOW.format(_of_source(source, "t"))}) AS total,
                        count(*) FILTER (WHERE age < interval '1 hour') AS under_1h,
                        count(*) FILTER (WHERE age >= interval '1 hour' AND age < interval '1 day') AS "1h_to_24h",
                        count(*) FILTER (WHERE age >= interval '1 day') AS "1d_to_7d"
@@ -107,7 +159,11 @@ async def summary(session: AsyncSession, window: Period, source: str | None, now
         "claims_by_state": {state: by_state.get(state, 0) for state in ("unverified", *DECIDED)},
         "verdicts": {"corroborated": verdicts.corroborated, "disputed": verdicts.disputed},
         "reopened": verdicts.reopened,
-        "time_to_first_verdict_seconds": {"verdicts": verdicts.firsts, "median": verdicts.median, "p90": verdicts.p90},
+        "time_to_first_verdict_seconds": {
+            "verdicts": verdicts.first_verdicts,
+            "median": median,
+            "p90": p90,
+        },
         "backlog": {
             "total": backlog.total,
             "under_1h": backlog.under_1h,
@@ -135,60 +191,61 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
                                CAST(:end AS timestamptz) AT TIME ZONE 'UTC' - interval '1 microsecond',
                                interval '1 {interval}') AS start
     """
-    if metric == "claims_created":
+    if metric in ("claims_created", "verdicts"):
+        made, counts = (
+            (_claims_created(source), "CAST(sum(claims) AS bigint) AS claims_created")
+            if metric == "claims_created"
+            else (_transitions_made(source), _summed("corroborated", "disputed"))
+        )
+        names = ["claims_created"] if metric == "claims_created" else list(DECIDED)
         query = f"""
             WITH buckets AS ({buckets}), counted AS (
-                SELECT {trunc.format("c.created_at")} AS start, count(*) AS claims_created
-                FROM claim c
-                WHERE c.created_at >= :start AND c.created_at < :end{of_claims} GROUP BY 1
+                SELECT date_trunc('{interval}', at) AS start, {counts} FROM ({made}) made GROUP BY 1
             )
-            SELECT b.start, coalesce(claims_created, 0) AS claims_created
-            FROM buckets b LEFT JOIN counted USING (start) ORDER BY b.start
-        """
-    elif metric == "verdicts":
-        query = f"""
-            WITH buckets AS ({buckets}), counted AS (
-                SELECT {trunc.format("e.created_at")} AS start,
-                       count(*) FILTER (WHERE e.to_state = 'corroborated') AS corroborated,
-                       count(*) FILTER (WHERE e.to_state = 'disputed') AS disputed
-                FROM claim_event e
-                WHERE e.kind = 'transition' AND e.to_state IN {DECIDED}
-                  AND e.created_at >= :start AND e.created_at < :end{of_events}
-                GROUP BY 1
-            )
-            SELECT b.start, coalesce(corroborated, 0) AS corroborated, coalesce(disputed, 0) AS disputed
+            SELECT b.start, {", ".join(f"coalesce({name}, 0) AS {name}" for name in names)}
             FROM buckets b LEFT JOIN counted USING (start) ORDER BY b.start
         """
     else:
         # Backwards from today's backlog: the claims created since an interval's end were not there yet, and
-        # each transition since then is undone (a verdict puts its claim back, a reopening takes it out).
-        # Only what happened since the period began is read, in one pass, grouped by interval.
+        # each transition since then is undone (a verdict puts its claim back, a reopening takes it out). What
+        # happened since the period began is read from the tallies by day, in one pass, grouped by interval;
+        # only the day that `to` falls in is read from the rows, as part of it is after `to`.
+        of_tally = _of_source(source, "t")
+        after_to = "'infinity'::timestamp"
+        by_day = f"CASE WHEN t.day >= :to_day_end THEN {after_to} ELSE date_trunc('{interval}', t.day::timestamp) END"
+        by_moment = f"CASE WHEN {{0}} >= :end THEN {after_to} ELSE {trunc.format('{0}')} END"
+        change = f"CASE WHEN {_VERDICT_KINDS['settled']} THEN 1 WHEN {_VERDICT_KINDS['reopened']} THEN -1 ELSE 0 END"
+        tallied_days = (
+            "t.day >= (SELECT min(start) FROM buckets) AND NOT (t.day >= :to_day AND t.day < :to_day_end)" + of_tally
+        )
         query = f"""
             WITH buckets AS ({buckets}), changes AS MATERIALIZED (  -- once, not once an interval
-                SELECT CASE WHEN t >= :end THEN 'infinity'::timestamp ELSE {trunc.format("t")} END AS g,
-                       sum(change) AS change
+                SELECT g, CAST(sum(change) AS bigint) AS change
                 FROM (
-                    SELECT c.created_at AS t, -1 AS change FROM claim c
-                    WHERE c.created_at >= (SELECT min(start) FROM buckets) AT TIME ZONE 'UTC'{of_claims}
+                    SELECT {by_day} AS g, -t.claims AS change FROM claim_tally t WHERE {tallied_days}
                     UNION ALL
-                    SELECT e.created_at,
-                           CASE WHEN e.from_state = 'unverified' AND e.to_state IN {DECIDED} THEN 1
-                                WHEN e.from_state IN {DECIDED} AND e.to_state = 'unverified' THEN -1 ELSE 0 END
+                    SELECT {by_day}, t.settled - t.reopened FROM verdict_tally t WHERE {tallied_days}
+                    UNION ALL
+                    SELECT {by_moment.format("c.created_at")}, -1 FROM claim c
+                    WHERE c.created_at >= :to_day_start AND c.created_at < :to_day_end_at{of_claims}
+                    UNION ALL
+                    SELECT {by_moment.format("e.created_at")}, {change}
                     FROM claim_event e
-                    WHERE e.kind = 'transition'
-                      AND e.created_at >= (SELECT min(start) FROM buckets) AT TIME ZONE 'UTC'{of_events}
+                    WHERE e.kind = 'transition' AND e.created_at >= :to_day_start AND e.created_at < :to_day_end_at
+                      {of_events}
                 ) moves
                 GROUP BY 1
-            ), today AS (
-                SELECT count(*) AS backlog FROM claim c
-                WHERE c.state = 'unverified'{of_claims}
             )
             SELECT b.start,
-                   (SELECT backlog FROM today) + coalesce((SELECT sum(change) FROM changes WHERE g > b.start), 0)
-                       AS backlog
+                   ({_BACKLOG_NOW.format(of_tally)})
+                     + coalesce((SELECT sum(change) FROM changes WHERE g > b.start), 0) AS backlog
             FROM buckets b ORDER BY b.start
         """
-    rows = (await session.execute(text(query), _params(window, source))).mappings().all()
+    rows = (
+        (await session.execute(text(query), _params(window, source) | whole_days(window) | day_of(window.end)))
+        .mappings()
+        .all()
+    )
     return [{**row, "start": row["start"].replace(tzinfo=UTC)} for row in rows]
 
 
@@ -221,16 +278,15 @@ async def reviewers(session: AsyncSession, window: Period) -> list[dict]:
 async def sources(session: AsyncSession, window: Period) -> list[dict]:
     rows = await session.execute(
         text(
-            """
+            f"""
             WITH articles AS (
                 SELECT source, count(*) AS articles FROM article
                 WHERE received_at >= :start AND received_at < :end GROUP BY source
             ), claims AS (
-                SELECT c.source, count(*) AS claims,
-                       count(*) FILTER (WHERE c.state = 'corroborated') AS corroborated,
-                       count(*) FILTER (WHERE c.state = 'disputed') AS disputed
-                FROM claim c
-                WHERE c.created_at >= :start AND c.created_at < :end GROUP BY c.source
+                SELECT source, CAST(sum(claims) AS bigint) AS claims,
+                       CAST(coalesce(sum(claims) FILTER (WHERE state = 'corroborated'), 0) AS bigint) AS corroborated,
+                       CAST(coalesce(sum(claims) FILTER (WHERE state = 'disputed'), 0) AS bigint) AS disputed
+                FROM ({_claims_created(None)}) made GROUP BY source
             )
             SELECT coalesce(a.source, c.source) AS source, coalesce(a.articles, 0) AS articles,
                    coalesce(c.claims, 0) AS claims, coalesce(c.corroborated, 0) AS corroborated,
@@ -239,7 +295,7 @@ async def sources(session: AsyncSession, window: Period) -> list[dict]:
             ORDER BY claims DESC, source
             """
         ),
-        _params(window, None),
+        _params(window, None) | whole_days(window),
     )
     return [
         {

@@ -53,4 +53,11 @@ class ClaimEvent(Base):
             postgresql_include=_TRANSITION_COLUMNS,
             postgresql_where=text("kind = 'transition'"),
         ),
+        # The ages of a period's first verdicts, for their exact median and p90: a third of the entries' size.
+        Index(
+            "ix_claim_event_first_verdict_created_at",
+            "created_at",
+            postgresql_include=["claim_age_seconds"],
+            postgresql_where=text("kind = 'transition' AND first_verdict"),
+        ),
     )

@@ -9,8 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from shared.reports import tallies
+
 T0 = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday
-H, D = timedelta(hours=1), timedelta(days=1)
+M, H, D = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 DECIDED = ("corroborated", "disputed")
 
 # (source, created, state now, assignee now, suggested) and the transitions and assignments of each claim.
@@ -127,6 +129,13 @@ def check_summary(got: dict, want: dict) -> None:
         (T0, T0 + 7 * D, "daily"),
         (T0, T0 + 8 * D, "wire"),
         (T0 + 30 * D, T0 + 31 * D, None),  # nothing happened: zeros, no median
+        # Not from midnight to midnight: the whole days come from the daily tallies, the hours around them from
+        # the rows, which must meet exactly at each midnight.
+        (T0 + 2 * H, T0 + 3 * D + M, None),  # claims 1 and 2 created before it, claim 2's last verdict in it
+        (T0 + 4 * H, T0 + 2 * D + 20 * M, None),  # claim 4 created in its last hour, its verdict after it
+        (T0 + 4 * H, T0 + 2 * D + 20 * M, "daily"),
+        (T0 + 2 * H, T0 + 20 * H, None),  # within one day: no whole day at all
+        (T0 + D - M, T0 + D + M, None),  # claim 2's first verdict, at the midnight in between
     ],
 )
 async def test_the_summary_matches_the_rows(api_url, desk, start, end, source):
@@ -198,6 +207,58 @@ async def test_timeseries_per_day_and_week_with_empty_intervals_as_zero(api_url,
         params = {"from": T0.isoformat(), "to": (T0 + 9 * D).isoformat(), "metric": "backlog", "source": source}
         one = (await desk.get(f"{api_url}/v1/reports/timeseries", params=params)).json()
         assert [i["backlog"] for i in one["items"]] == [backlog_at(day + D, source) for day in days]
+    # A period that ends within a day (after claim 4 was created, before its verdict): the last interval's
+    # backlog is that at `to`, whatever the rest of the day did.
+    for interval, ends in (("day", [T0 + D, T0 + 2 * D]), ("week", [])):
+        to = T0 + 2 * D + 20 * M
+        params = {"from": T0.isoformat(), "to": to.isoformat(), "metric": "backlog", "interval": interval}
+        partial = (await desk.get(f"{api_url}/v1/reports/timeseries", params=params)).json()
+        assert [i["backlog"] for i in partial["items"]] == [backlog_at(end) for end in [*ends, to]]
+
+
+async def test_the_tallies_follow_every_write_and_folding_them_changes_no_figure(api_url, desk, db):
+    """The reports add up the daily tallies the database keeps (migration 0010): a claim that changes state, one
+    that is deleted, and the folding of the tallies' rows leave every figure equal to the rows' own."""
+    windows = [(T0, T0 + 8 * D), (T0 + 2 * H, T0 + 3 * D + M), (T0 + D, T0 + 8 * D)]
+
+    async def figures() -> list:
+        got = []
+        for start, end in windows:
+            params = {"from": start.isoformat(), "to": end.isoformat()}
+            got.append((await desk.get(f"{api_url}/v1/reports/summary", params=params)).json())
+            series = params | {"metric": "backlog", "interval": "day"}
+            got.append((await desk.get(f"{api_url}/v1/reports/timeseries", params=series)).json()["items"])
+        return got
+
+    async with db() as session, session.begin():
+        # Claim 3 decided without its transition written (as a repair by hand would), claim 5 deleted.
+        await session.execute(text("UPDATE claim SET state = 'disputed' WHERE id = 3"))
+        await session.execute(text("DELETE FROM claim WHERE id = 5"))
+    summary = (
+        await desk.get(f"{api_url}/v1/reports/summary", params={"from": T0.isoformat(), "to": (T0 + 8 * D).isoformat()})
+    ).json()
+    assert summary["claims_by_state"] == {"unverified": 0, "corroborated": 2, "disputed": 2}
+    assert summary["backlog"]["total"] == 0
+
+    async def rows() -> int:
+        async with db() as session:
+            return await session.scalar(text("SELECT (SELECT count(*) FROM claim_tally) + count(*) FROM verdict_tally"))
+
+    before, unfolded = await figures(), await rows()
+    async with db() as session, session.begin():
+        await tallies.fold(session)
+    assert await rows() < unfolded
+    assert await figures() == before
+    async with db() as session:  # one row a day, outlet and state is left, none of them zero
+        assert (
+            await session.scalar(
+                text(
+                    "SELECT count(*) FROM (SELECT 1 FROM claim_tally GROUP BY day, source, state HAVING count(*) > 1) d"
+                )
+            )
+            == 0
+        )
+        assert await session.scalar(text("SELECT count(*) FROM claim_tally WHERE claims = 0")) == 0
 
 
 async def test_reviewers_and_sources(api_url, desk):
@@ -215,6 +276,35 @@ async def test_reviewers_and_sources(api_url, desk):
     assert (sources["wire"]["claims"], sources["wire"]["corroborated"], sources["wire"]["disputed"]) == (2, 2, 0)
     assert (sources["daily"]["claims"], sources["daily"]["disputed"], sources["daily"]["dispute_rate"]) == (3, 1, 1.0)
     assert sources["wire"]["articles"] == 1 and sources["wire"]["dispute_rate"] == 0.0
+
+
+@pytest.mark.parametrize("interval", ["day", "week"])
+async def test_counts_by_interval_of_a_period_that_starts_and_ends_within_a_day(api_url, desk, interval):
+    """Its whole days come from the tallies, its first and last hours from the rows: nothing counted twice or lost
+    at the midnights between them, nothing from outside the period."""
+    start, end = T0 + 2 * H, T0 + 2 * D + 20 * M  # after claims 1 and 2 were created; before claim 4's verdict
+    step = D if interval == "day" else 7 * D
+    starts = [T0 + n * step for n in range(3 if interval == "day" else 1)]
+    params = {"from": start.isoformat(), "to": end.isoformat(), "interval": interval}
+    created = (await desk.get(f"{api_url}/v1/reports/timeseries", params=params | {"metric": "claims_created"})).json()
+    assert [datetime.fromisoformat(i["start"]) for i in created["items"]] == starts
+    assert [i["claims_created"] for i in created["items"]] == [
+        sum(1 for v in CLAIMS.values() if max(b, start) <= v[1] < min(b + step, end)) for b in starts
+    ]
+    verdicts = (await desk.get(f"{api_url}/v1/reports/timeseries", params=params | {"metric": "verdicts"})).json()
+    assert [(i["corroborated"], i["disputed"]) for i in verdicts["items"]] == [
+        tuple(
+            sum(1 for e in EVENTS if e[1] == "transition" and e[4] == s and max(b, start) <= e[6] < min(b + step, end))
+            for s in DECIDED
+        )
+        for b in starts
+    ]
+    sources = {s["source"]: s for s in (await desk.get(f"{api_url}/v1/reports/sources", params=params)).json()["items"]}
+    for outlet in ("wire", "daily"):
+        made = [v for v in CLAIMS.values() if v[0] == outlet and start <= v[1] < end]
+        want = (len(made), *(sum(1 for v in made if v[2] == s) for s in DECIDED))
+        got = sources.get(outlet, {"claims": 0, "corroborated": 0, "disputed": 0})  # absent: nothing in the period
+        assert (got["claims"], got["corroborated"], got["disputed"]) == want
 
 
 @pytest.mark.parametrize(

@@ -69,3 +69,32 @@ async def test_several_relays_send_each_task_once(client, db, settings):
         for relay in relays:
             relay.broker.close()
             await relay.engine.dispose()
+
+
+async def test_the_relay_folds_the_report_tallies_once_a_minute(client, db, settings):
+    """Each ingest adds its own rows to the daily tallies (no two wait for one row); the relay's sweep folds them
+    into one row a day, outlet and state, at most once a minute, and the sums stay the claims' own count."""
+
+    async def tally() -> tuple[int, int, int]:
+        async with db() as session:
+            rows, claims = (await session.execute(text("SELECT count(*), sum(claims) FROM claim_tally"))).one()
+            return rows, claims, await session.scalar(text("SELECT count(*) FROM claim"))
+
+    for n in range(3):
+        assert (await client.post("/v1/articles", json=article(external_id=f"f-{n}"))).status_code == 201
+    rows, tallied, claims = await tally()
+    assert rows == 3 and tallied == claims > 0  # one row per ingest: all its claims are unverified
+    relay = Relay(settings)
+    try:
+        await relay.fold_tallies()
+        assert await tally() == (1, claims, claims)
+        assert (await client.post("/v1/articles", json=article(external_id="f-3"))).status_code == 201
+        await relay.fold_tallies()  # within the minute: left as it is
+        rows, tallied, claims = await tally()
+        assert rows == 2 and tallied == claims
+        relay.folded_at -= 60
+        await relay.fold_tallies()
+        assert await tally() == (1, claims, claims)
+    finally:
+        relay.broker.close()
+        await relay.engine.dispose()
