@@ -73,7 +73,10 @@ class Claim(Base):
         Index("ix_claim_unverified_created_at", "created_at", postgresql_where=sql("state = 'unverified'")),
         # One outlet's claims by time and state, and its backlog.
         Index("ix_claim_source_created_at", "source", "created_at", "state"),
-        Index("ix_claim_assignee", "assignee", postgresql_where=sql("assignee IS NOT NULL")),
+        # Who holds what: the claims held and their state, counted from the index alone (the reviewers' report).
+        Index(
+            "ix_claim_assignee", "assignee", postgresql_include=["state"], postgresql_where=sql("assignee IS NOT NULL")
+        ),
         # The queue's pages (shared/review/queue.py), in its two orders.
         Index("ix_claim_queue_score", sql("score DESC"), "created_at", "id", postgresql_where=sql("assignee IS NULL")),
         Index("ix_claim_queue_age", "created_at", sql("score DESC"), "id", postgresql_where=sql("assignee IS NULL")),
