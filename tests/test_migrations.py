@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
+import asyncpg
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -211,3 +213,33 @@ def test_the_daily_tallies_count_what_was_stored_before_0010_and_each_write_afte
     assert run(url, "SELECT sum(reopened) FROM verdict_tally") == [(1,)]
     downgrade(url, "0009")
     assert not {"claim_tally", "verdict_tally"} & tables(url)
+
+
+def test_a_claim_written_while_0010_runs_is_tallied(servers):
+    """A write in flight when 0010 counts what is stored is neither counted twice nor left out: the migration
+    waits for it to commit, then counts it."""
+    server_url, _ = servers
+    url = _fresh_database(server_url, "factcheck_migrations")
+    upgrade(url, "0009")
+    run(
+        url,
+        "INSERT INTO article (id, source, content_hash, title, body, language) VALUES (1, 'Wire', 'h', 't', 'b', 'en')",
+    )
+
+    async def write_during(migration: threading.Thread) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            async with conn.transaction():
+                await conn.execute(
+                    "INSERT INTO claim (article_id, text, char_start, char_end, score, reasons, quantities, "
+                    "fingerprint) VALUES (1, 'c', 0, 1, 0.9, '[]', '[]', 'f')"
+                )
+                migration.start()
+                await asyncio.sleep(1.0)  # the migration starts meanwhile, and must wait for this commit
+        finally:
+            await conn.close()
+
+    migration = threading.Thread(target=upgrade, args=(url,))
+    asyncio.run(write_during(migration))
+    migration.join(timeout=60)
+    assert run(url, "SELECT (SELECT sum(claims) FROM claim_tally), count(*) FROM claim") == [(1, 1)]

@@ -106,12 +106,15 @@ class Relay:
                     sent = await self.relay_once()
                     await self.relay_deliveries()
                     await self.poll_due_feeds()
-                    await self.fold_tallies()
                     failures = 0
                 except Exception as exc:  # Redis or the database away: keep the tasks, try again later
                     failures += 1
                     log.warning("relay: could not send tasks (%s: %s); retrying", type(exc).__name__, exc)
                     sent = 0
+                try:  # apart from the sends: neither waits for the other, nor backs off for it
+                    await self.fold_tallies()
+                except Exception as exc:
+                    log.warning("relay: could not fold the report tallies (%s: %s); retrying", type(exc).__name__, exc)
                 if sent == BATCH:
                     continue  # more are waiting
                 if failures:  # back off; new articles must not make us hammer a server that is away

@@ -213,7 +213,10 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
         of_tally = _of_source(source, "t")
         after_to = "'infinity'::timestamp"
         by_day = f"CASE WHEN t.day >= :to_day_end THEN {after_to} ELSE date_trunc('{interval}', t.day::timestamp) END"
-        by_moment = f"CASE WHEN {{0}} >= :end THEN {after_to} ELSE {trunc.format('{0}')} END"
+
+        def by_moment(column: str) -> str:
+            return f"CASE WHEN {column} >= :end THEN {after_to} ELSE {trunc.format(column)} END"
+
         change = f"CASE WHEN {_VERDICT_KINDS['settled']} THEN 1 WHEN {_VERDICT_KINDS['reopened']} THEN -1 ELSE 0 END"
         tallied_days = (
             "t.day >= (SELECT min(start) FROM buckets) AND NOT (t.day >= :to_day AND t.day < :to_day_end)" + of_tally
@@ -226,10 +229,10 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
                     UNION ALL
                     SELECT {by_day}, t.settled - t.reopened FROM verdict_tally t WHERE {tallied_days}
                     UNION ALL
-                    SELECT {by_moment.format("c.created_at")}, -1 FROM claim c
+                    SELECT {by_moment("c.created_at")}, -1 FROM claim c
                     WHERE c.created_at >= :to_day_start AND c.created_at < :to_day_end_at{of_claims}
                     UNION ALL
-                    SELECT {by_moment.format("e.created_at")}, {change}
+                    SELECT {by_moment("e.created_at")}, {change}
                     FROM claim_event e
                     WHERE e.kind = 'transition' AND e.created_at >= :to_day_start AND e.created_at < :to_day_end_at
                       {of_events}
@@ -287,6 +290,7 @@ async def sources(session: AsyncSession, window: Period) -> list[dict]:
                        CAST(coalesce(sum(claims) FILTER (WHERE state = 'corroborated'), 0) AS bigint) AS corroborated,
                        CAST(coalesce(sum(claims) FILTER (WHERE state = 'disputed'), 0) AS bigint) AS disputed
                 FROM ({_claims_created(None)}) made GROUP BY source
+                HAVING sum(claims) <> 0  -- an outlet whose claims went (deleted, or not folded yet) is not listed
             )
             SELECT coalesce(a.source, c.source) AS source, coalesce(a.articles, 0) AS articles,
                    coalesce(c.claims, 0) AS claims, coalesce(c.corroborated, 0) AS corroborated,

@@ -48,7 +48,7 @@ def _fold(table: str, keys: tuple[str, ...], counts: tuple[str, ...]) -> str:
             DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1)
             RETURNING *
         )
-        INSERT INTO {table}
+        INSERT INTO {table} ({key}, {", ".join(counts)})
         SELECT {key}, {", ".join(f"sum({c})" for c in counts)} FROM folded GROUP BY {key}
         HAVING {" OR ".join(f"sum({c}) <> 0" for c in counts)}
     """
@@ -60,7 +60,14 @@ FOLDS = (  # the statements of a fold, for a caller with a bare connection
 )
 
 
-async def fold(session: AsyncSession) -> None:
-    """One row per day and outlet (and state) again; the sums, which the reports read, do not change."""
+_FOLDING = 0x7A11_7A11  # the advisory lock of a fold in progress
+
+
+async def fold(session: AsyncSession) -> bool:
+    """One row per day and outlet (and state) again; the sums, which the reports read, do not change. Several
+    relays may run: one folds at a time, the others leave it to that one (False)."""
+    if not await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _FOLDING}):
+        return False
     for statement in FOLDS:
         await session.execute(text(statement))
+    return True

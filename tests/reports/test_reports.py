@@ -239,6 +239,9 @@ async def test_the_tallies_follow_every_write_and_folding_them_changes_no_figure
     ).json()
     assert summary["claims_by_state"] == {"unverified": 0, "corroborated": 2, "disputed": 2}
     assert summary["backlog"]["total"] == 0
+    # The day of claim 5 had nothing else: its outlet is not listed with zeros, folded or not.
+    params = {"from": (T0 + 7 * D).isoformat(), "to": (T0 + 8 * D).isoformat()}
+    assert (await desk.get(f"{api_url}/v1/reports/sources", params=params)).json()["items"] == []
 
     async def rows() -> int:
         async with db() as session:
