@@ -44,7 +44,8 @@ def _params(window: Period, source: str | None, **extra) -> dict:
     return {"start": window.start, "end": window.end, "source": source, **extra}
 
 
-# What each transition (alias ``e``) counts for; the verdict tallies hold the same sums per day (migration 0010).
+# What each transition (alias ``e``) counts for, by the verdict tallies' column (VERDICT_COUNTS) holding its
+# sum per day (migration 0010).
 _VERDICT_KINDS = {
     "corroborated": "e.to_state = 'corroborated'",
     "disputed": "e.to_state = 'disputed'",
@@ -54,7 +55,6 @@ _VERDICT_KINDS = {
     "followed": f"e.to_state IN {DECIDED} AND e.to_state = e.suggested_state",
     "first_verdicts": "e.first_verdict",
 }
-assert tuple(_VERDICT_KINDS) == VERDICT_COUNTS
 _BACKLOG_NOW = "SELECT CAST(coalesce(sum(t.claims), 0) AS bigint) FROM claim_tally t WHERE t.state = 'unverified'{}"
 _WHOLE_DAYS = "t.day >= :days_from AND t.day < :days_to"
 _EDGES = (
@@ -81,7 +81,7 @@ def _transitions_made(source: str | None) -> str:
     """(at, and one column of each of VERDICT_COUNTS) adding up to the transitions made in the period, as
     ``_claims_created`` does: whole days from the tallies, the hours around them one transition a row."""
     of_tally, of_events = _of_source(source, "t"), _of_source(source, "e")
-    counts = ", ".join(f"CASE WHEN {condition} THEN 1 ELSE 0 END" for condition in _VERDICT_KINDS.values())
+    counts = ", ".join(f"CASE WHEN {_VERDICT_KINDS[name]} THEN 1 ELSE 0 END" for name in VERDICT_COUNTS)
     edges = " UNION ALL ".join(
         f"SELECT e.created_at AT TIME ZONE 'UTC', {counts} FROM claim_event e "
         f"WHERE e.kind = 'transition' AND {edge.format('e')}{of_events}"
@@ -184,7 +184,6 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
     """One row per interval (UTC days, or ISO weeks from Monday) touching the period, empty ones as zero.
     Each counts what falls both in the interval and in the period; the backlog is that at the interval's end
     (at `to`, for an interval that ends after it)."""
-    of_claims, of_events = _of_source(source, "c"), _of_source(source, "e")
     trunc = f"date_trunc('{interval}', {{}} AT TIME ZONE 'UTC')"
     buckets = f"""
         SELECT generate_series({trunc.format("CAST(:start AS timestamptz)")},
@@ -210,7 +209,7 @@ async def timeseries(session: AsyncSession, window: Period, metric: str, interva
         # each transition since then is undone (a verdict puts its claim back, a reopening takes it out). What
         # happened since the period began is read from the tallies by day, in one pass, grouped by interval;
         # only the day that `to` falls in is read from the rows, as part of it is after `to`.
-        of_tally = _of_source(source, "t")
+        of_tally, of_claims, of_events = _of_source(source, "t"), _of_source(source, "c"), _of_source(source, "e")
         after_to = "'infinity'::timestamp"
         by_day = f"CASE WHEN t.day >= :to_day_end THEN {after_to} ELSE date_trunc('{interval}', t.day::timestamp) END"
 
