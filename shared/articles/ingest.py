@@ -81,68 +81,19 @@ async def ingest_article(
     rows: list[dict] | None = None,
 ) -> IngestResult:
     """Store the article once, with its claims and their tasks; `events`: tell the sender's subscriptions.
-    `rows`: its claims' rows (``claim_rows``) when already worked out elsewhere."""
-    ensure_fits(data.body, "body", max_body_bytes)
-
-    note = unsupported_language_note(data.language)
-    digest = content_hash(data.title, data.body)
-    # The idempotency key, matching one of the two partial unique indexes on article.
-    if data.external_id is not None:
-        key, where = [ARTICLE.c.source, ARTICLE.c.external_id], text("external_id IS NOT NULL")
-        same = [Article.source == data.source, Article.external_id == data.external_id]
-    else:
-        key, where = [ARTICLE.c.source, ARTICLE.c.content_hash], text("external_id IS NULL")
-        same = [Article.source == data.source, Article.content_hash == digest, Article.external_id.is_(None)]
-    inserted = await session.execute(
-        pg_insert(ARTICLE)
-        .values(
-            source=data.source,
-            external_id=data.external_id,
-            content_hash=digest,
-            title=data.title,
-            url=data.url,
-            body=data.body,
-            language=data.language,
-            links=data.links,
-            published_at=data.published_at,
-            submitted_by=submitted_by,
-            extraction_note=note,
-        )
-        .on_conflict_do_nothing(index_elements=key, index_where=where)
-        .returning(*ARTICLE.c)
+    `rows`: its claims' rows (``claim_rows``) when already worked out elsewhere. Raises why it was refused."""
+    (outcome,) = await ingest_each(
+        session,
+        [data],
+        max_body_bytes=max_body_bytes,
+        claim_threshold=claim_threshold,
+        submitted_by=submitted_by,
+        events=events,
+        rows=None if rows is None else [rows],
     )
-    article = inserted.mappings().one_or_none()
-    if article is None:  # the same article was accepted before: hand back that one, to its sender only
-        existing, sender = (await session.execute(select(Article.id, Article.submitted_by).where(*same))).one()
-        if sender != submitted_by:
-            raise Conflict(
-                "an article with this source and external id (or, without one, this content) was submitted by "
-                "another sender; use your own source name or external id"
-            )
-        stored, claims = await read_article(session, existing)
-        return IngestResult(stored, claims, created=False)
-
-    if note:
-        rows = []
-    elif rows is None:
-        rows = await off_loop(claim_rows, data.body, claim_threshold)
-    claims = []
-    for start in range(0, len(rows), CLAIMS_AT_ONCE):
-        # A statement's parameters are prepared in one stretch of the event loop: a huge body's thousands of
-        # claims go a few hundred at a time, so that other requests are answered in between.
-        batch = rows[start : start + CLAIMS_AT_ONCE]
-        for row in batch:
-            row["article_id"] = article["id"]
-        inserted = await session.execute(insert(CLAIM).returning(*CLAIM.c, sort_by_parameter_order=True), batch)
-        written = inserted.mappings().all()
-        await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in written])
-        claims += written
-    if events:
-        links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
-        named = article_data(article["id"], article["source"], article["external_id"])
-        data_ = {**named, "claims": len(claims), "links": links}
-        await emit(session, "article.processed", submitted_by, data_)
-    return IngestResult(dict(article), [dict(c) for c in claims], created=True)
+    if isinstance(outcome, AppError):
+        raise outcome
+    return outcome
 
 
 async def ingest_each(
@@ -151,34 +102,151 @@ async def ingest_each(
     *,
     max_body_bytes: int,
     claim_threshold: float,
-    submitted_by: str,
+    submitted_by: str | None,
     events: bool = True,
     rows: list[list[dict]] | None = None,
 ) -> list[IngestResult | AppError]:
-    """Several articles in the caller's transaction (a webhook batch, a backfill batch): each one's result, in
-    the order given, or why it was refused. A refusal comes before anything of that article is written, so
-    the others go on. They are written in the order of their idempotency keys: two batches holding the same
-    articles in another order then wait for each other instead of deadlocking. `rows`: each article's claim
-    rows, when already worked out."""
-    order = sorted(range(len(articles)), key=lambda k: _idempotency_key(articles[k]))
+    """Several articles in the caller's transaction (a webhook batch, a backfill batch, or one article): each
+    one's result, in the order given, or why it was refused. A refusal comes before anything of that article is
+    written, so the others go on. `rows`: each article's claim rows, when already worked out.
+
+    The articles go in one statement per kind of idempotency key and their claims and tasks in one each (a few
+    hundred claims at a time): a backfill's hundred articles cost a few round trips, not three hundred. Articles
+    are written in the order of their keys (those with an external id first): two batches holding the same
+    articles in another order then wait for each other instead of deadlocking."""
     outcomes: dict[int, IngestResult | AppError] = {}
-    for k in order:
+    sent: list[_Sent] = []
+    for k, data in enumerate(articles):
         try:
-            outcomes[k] = await ingest_article(
-                session,
-                articles[k],
-                max_body_bytes=max_body_bytes,
-                claim_threshold=claim_threshold,
-                submitted_by=submitted_by,
-                events=events,
-                rows=None if rows is None else rows[k],
-            )
+            ensure_fits(data.body, "body", max_body_bytes)
         except AppError as e:
             outcomes[k] = e
+            continue
+        sent.append(_Sent(k, data, content_hash(data.title, data.body)))
+    sent.sort(key=_Sent.key)
+
+    firsts: dict[tuple[str, str, str], _Sent] = {}  # by idempotency key: the first article sent with it
+    for article in sent:
+        firsts.setdefault(article.key(), article)
+    created: list[tuple[_Sent, dict]] = []  # the articles stored now, each with its row, in the order of keys
+    for by_external_id in (True, False):
+        kind = [a for a in firsts.values() if (a.data.external_id is not None) == by_external_id]
+        if kind:
+            created += [(firsts[_stored_key(row)], row) for row in await _insert_articles(session, kind, submitted_by)]
+    created.sort(key=lambda made: made[0].key())
+
+    their_rows = []
+    for article, row in created:
+        if row["extraction_note"]:
+            found = []
+        elif rows is not None:
+            found = rows[article.index]
+        else:
+            found = await off_loop(claim_rows, article.data.body, claim_threshold)
+        their_rows.append([{**claim, "article_id": row["id"]} for claim in found])
+    claims = await _insert_claims(session, [claim for found in their_rows for claim in found])
+    at = 0
+    for (article, row), found in zip(created, their_rows, strict=True):
+        outcomes[article.index] = IngestResult(row, claims[at : at + len(found)], created=True)
+        at += len(found)
+        if events:
+            await _tell(session, row, len(found), submitted_by)
+
+    for article in sent:  # the rest were stored before, or sent twice in this batch
+        if article.index in outcomes:
+            continue
+        first = outcomes.get(firsts[article.key()].index)
+        try:
+            if isinstance(first, IngestResult) and first.created:
+                outcomes[article.index] = IngestResult(first.article, first.claims, created=False)
+            else:
+                outcomes[article.index] = await _stored_before(session, article, submitted_by)
+        except AppError as e:
+            outcomes[article.index] = e
     return [outcomes[k] for k in range(len(articles))]
 
 
-def _idempotency_key(article: ArticleCreate) -> tuple[str, str, str]:
-    if article.external_id is not None:
-        return (article.source, "id", article.external_id)
-    return (article.source, "content", content_hash(article.title, article.body))
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    """An article sent that fits the limits: where it was in the batch, and its content hash."""
+
+    index: int
+    data: ArticleCreate
+    digest: str
+
+    def key(self) -> tuple[str, str, str]:
+        """Its idempotency key, matching one of the two partial unique indexes on article."""
+        if self.data.external_id is not None:
+            return (self.data.source, "id", self.data.external_id)
+        return (self.data.source, "content", self.digest)
+
+
+def _stored_key(article: dict) -> tuple[str, str, str]:
+    if article["external_id"] is not None:
+        return (article["source"], "id", article["external_id"])
+    return (article["source"], "content", article["content_hash"])
+
+
+async def _insert_articles(session: AsyncSession, articles: list[_Sent], submitted_by: str | None) -> list[dict]:
+    """The articles not stored before, as stored, in no particular order; the others are skipped (the unique
+    index of their key). All have an external id, or none has: each kind of key has its own index."""
+    if articles[0].data.external_id is not None:
+        key, where = [ARTICLE.c.source, ARTICLE.c.external_id], text("external_id IS NOT NULL")
+    else:
+        key, where = [ARTICLE.c.source, ARTICLE.c.content_hash], text("external_id IS NULL")
+    values = [
+        {
+            "source": a.data.source,
+            "external_id": a.data.external_id,
+            "content_hash": a.digest,
+            "title": a.data.title,
+            "url": a.data.url,
+            "body": a.data.body,
+            "language": a.data.language,
+            "links": a.data.links,
+            "published_at": a.data.published_at,
+            "submitted_by": submitted_by,
+            "extraction_note": unsupported_language_note(a.data.language),
+        }
+        for a in articles
+    ]
+    statement = pg_insert(ARTICLE).on_conflict_do_nothing(index_elements=key, index_where=where).returning(*ARTICLE.c)
+    inserted = await session.execute(statement, values)
+    return [dict(article) for article in inserted.mappings()]
+
+
+async def _insert_claims(session: AsyncSession, rows: list[dict]) -> list[dict]:
+    """The claims with one verification task each, as stored, in the order given."""
+    claims = []
+    for start in range(0, len(rows), CLAIMS_AT_ONCE):
+        # A statement's parameters are prepared in one stretch of the event loop: a huge body's thousands of
+        # claims go a few hundred at a time, so that other requests are answered in between.
+        batch = rows[start : start + CLAIMS_AT_ONCE]
+        inserted = await session.execute(insert(CLAIM).returning(*CLAIM.c, sort_by_parameter_order=True), batch)
+        written = [dict(c) for c in inserted.mappings()]
+        await session.execute(insert(TASK), [{"claim_id": c["id"]} for c in written])
+        claims += written
+    return claims
+
+
+async def _tell(session: AsyncSession, article: dict, claims: int, submitted_by: str | None) -> None:
+    links = {"article": f"/v1/articles/{article['id']}", "claims": f"/v1/claims?article_id={article['id']}"}
+    named = article_data(article["id"], article["source"], article["external_id"])
+    await emit(session, "article.processed", submitted_by, {**named, "claims": claims, "links": links})
+
+
+async def _stored_before(session: AsyncSession, article: _Sent, submitted_by: str | None) -> IngestResult:
+    """The same article accepted before: that one, handed back to its sender only."""
+    data = article.data
+    if data.external_id is not None:
+        same = [Article.source == data.source, Article.external_id == data.external_id]
+    else:
+        same = [Article.source == data.source, Article.content_hash == article.digest, Article.external_id.is_(None)]
+    existing, sender = (await session.execute(select(Article.id, Article.submitted_by).where(*same))).one()
+    if sender != submitted_by:
+        raise Conflict(
+            "an article with this source and external id (or, without one, this content) was submitted by "
+            "another sender; use your own source name or external id"
+        )
+    stored, claims = await read_article(session, existing)
+    return IngestResult(stored, claims, created=False)

@@ -1,0 +1,118 @@
+"""Several articles in one transaction (a webhook batch, a backfill batch): each gets its own outcome, in the
+order sent, whatever the others do; its claims and tasks are its own."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from shared.articles.ingest import ingest_article, ingest_each
+from shared.articles.schemas import ArticleCreate
+from shared.claims.extraction import extract_claims
+from shared.errors import AppError
+from shared.models import Article, Claim
+from shared.verification.models import VerificationTask
+from tests.support.articles import BODY, TROOPS_BODY, article
+
+LIMIT = 20_000  # bytes of body
+
+
+async def ingest(db, articles: list[dict], sender: str = "Desk", rows=None) -> list:
+    async with db() as session, session.begin():
+        return await ingest_each(
+            session,
+            [ArticleCreate(**a) for a in articles],
+            max_body_bytes=LIMIT,
+            claim_threshold=0.5,
+            submitted_by=sender,
+            rows=rows,
+        )
+
+
+async def stored(db) -> tuple[int, int, int]:
+    async with db() as session:
+        return (
+            await session.scalar(select(func.count()).select_from(Article)),
+            await session.scalar(select(func.count()).select_from(Claim)),
+            await session.scalar(select(func.count()).select_from(VerificationTask)),
+        )
+
+
+async def test_each_article_gets_its_own_claims_and_tasks_in_the_order_sent(db):
+    bodies = [TROOPS_BODY, BODY, "A short note with no figure in it at all.", BODY + " The mayor said 40 roads shut."]
+    sent = [
+        article(external_id="b-3", body=bodies[0], title="Troops"),
+        article(body=bodies[1]),  # keyed by its content
+        article(external_id="b-1", body=bodies[2], title="Note"),
+        article(body=bodies[3], source="other-wire"),
+    ]
+    outcomes = await ingest(db, sent)
+    assert [o.created for o in outcomes] == [True] * 4
+    assert [o.article["title"] for o in outcomes] == [a["title"] for a in sent]
+    for outcome, body in zip(outcomes, bodies, strict=True):
+        assert [c["text"] for c in outcome.claims] == [c.text for c in extract_claims(body)]
+        assert {c["article_id"] for c in outcome.claims} <= {outcome.article["id"]}
+        assert all(body[c["char_start"] : c["char_end"]] == c["text"] for c in outcome.claims)
+    claims = sum(len(o.claims) for o in outcomes)
+    assert claims > 10 and await stored(db) == (4, claims, claims)
+
+
+async def test_the_same_article_twice_in_a_batch_is_stored_once_and_the_second_is_found(db):
+    sent = [article(external_id="twice"), article(), article(external_id="twice", title="Other"), article()]
+    first_id, first_content, second_id, second_content = await ingest(db, sent)
+    assert (first_id.created, first_content.created, second_id.created, second_content.created) == (
+        True,
+        True,
+        False,
+        False,
+    )
+    assert second_id.article["id"] == first_id.article["id"] and second_id.claims == first_id.claims
+    assert second_content.article["id"] == first_content.article["id"]
+    assert await stored(db) == (2, 2 * len(first_id.claims), 2 * len(first_id.claims))
+
+
+async def test_an_article_refused_leaves_the_others_to_go_in(db):
+    await ingest(db, [article(external_id="theirs")], sender="Other desk")
+    before = await stored(db)
+    mine, too_large, theirs, again = await ingest(
+        db,
+        [
+            article(external_id="mine"),
+            article(external_id="huge", body="x" * (LIMIT + 1)),
+            article(external_id="theirs"),
+            article(external_id="theirs", title="Sent twice"),
+        ],
+    )
+    assert mine.created
+    assert isinstance(too_large, AppError) and too_large.status == 413
+    assert isinstance(theirs, AppError) and theirs.status == 409 and "another sender" in theirs.message
+    assert isinstance(again, AppError) and again.status == 409
+    assert await stored(db) == (before[0] + 1, before[1] + len(mine.claims), before[2] + len(mine.claims))
+
+
+async def test_a_batch_sent_again_finds_every_article_as_stored(db):
+    sent = [article(external_id=f"again-{n}", title=f"Report {n}") for n in range(5)] + [article()]
+    first = await ingest(db, sent)
+    second = await ingest(db, sent[::-1])
+    assert [o.created for o in second] == [False] * 6
+    assert [o.article["id"] for o in second] == [o.article["id"] for o in first][::-1]
+    assert [o.claims for o in second] == [o.claims for o in first][::-1]
+
+
+async def test_claims_worked_out_elsewhere_are_the_ones_stored(db):
+    rows = [[{"text": "Made elsewhere.", "char_start": 0, "char_end": 15, "score": 0.9, "reasons": ["given"],
+              "attribution": None, "quantities": [], "fingerprint": "f" * 64}], []]  # fmt: skip
+    given, empty = await ingest(db, [article(external_id="r-1"), article(external_id="r-2")], rows=rows)
+    assert [c["text"] for c in given.claims] == ["Made elsewhere."] and empty.claims == []
+
+
+async def test_one_article_refused_raises_why(db):
+    async with db() as session, session.begin():
+        try:
+            await ingest_article(
+                session, ArticleCreate(**article(body="y" * (LIMIT + 1))), max_body_bytes=LIMIT, claim_threshold=0.5
+            )
+        except AppError as e:
+            assert e.status == 413
+        else:
+            raise AssertionError("an article over the limit was accepted")
+    assert await stored(db) == (0, 0, 0)
