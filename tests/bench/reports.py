@@ -1,7 +1,8 @@
 """Editors' reports, the queue and the CSV export, through the API, on the desk `make seed-large` writes.
 
 - each report: 20 requests one after another (the latency an editor sees), median and p95;
-- the queue: pages with filters from 16 reviewers at once for a few seconds, median and p95;
+- the queue: pages with filters from 16 reviewers at once for a few seconds, median and p95 (a lean client:
+  tests/bench/lean_http.py);
 - the CSV of the whole year (a million rows): rows a second, and how far the API processes' memory rose.
 """
 
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.bench.latency import summary
+from tests.bench.lean_http import LeanClient
 from tests.soak.watch import rss_mb
 
 REPORTS = {
@@ -59,20 +61,22 @@ async def _reports(http: httpx.AsyncClient, progress) -> dict:
     return figures
 
 
-async def _queue(http: httpx.AsyncClient, seconds: float, concurrency: int) -> dict:
+async def _queue(base_url: str, reviewer_key: str, seconds: float, concurrency: int) -> dict:
     latencies: list[float] = []
     deadline = time.monotonic() + seconds
 
-    async def reviewer(k: int) -> None:
+    async def reviewer(http: LeanClient, k: int) -> None:
         n = k
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            answer = await http.get("/v1/queue", params=QUEUES[n % len(QUEUES)])
+            status, answer = await http.get("/v1/queue", params=QUEUES[n % len(QUEUES)])
             latencies.append(time.perf_counter() - started)
-            assert answer.status_code == 200, answer.text[:300]
+            assert status == 200, answer[:300]
             n += 1
 
-    await asyncio.gather(*(reviewer(k) for k in range(concurrency)))
+    auth = {"Authorization": f"Bearer {reviewer_key}"}
+    async with LeanClient(base_url, auth, connections=concurrency) as http:
+        await asyncio.gather(*(reviewer(http, k) for k in range(concurrency)))
     return summary(latencies) | {"per_s": len(latencies) / seconds}
 
 
@@ -120,15 +124,10 @@ async def _csv(http: httpx.AsyncClient, api_pids: list[int]) -> dict:
 
 
 async def bench_reports(base_url: str, editor_key: str, reviewer_key: str, api_pids: list[int], progress) -> dict:
-    editor = httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {editor_key}"}, timeout=60)
-    reviewer = httpx.AsyncClient(
-        base_url=base_url,
-        headers={"Authorization": f"Bearer {reviewer_key}"},
-        timeout=60,
-        limits=httpx.Limits(max_connections=16),
-    )
-    async with editor, reviewer:
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": f"Bearer {editor_key}"}, timeout=60
+    ) as editor:
         reports = await _reports(editor, progress)
-        queue = await _queue(reviewer, seconds=10, concurrency=16)
+        queue = await _queue(base_url, reviewer_key, seconds=10, concurrency=16)
         export = await _csv(editor, api_pids)
     return {"reports": reports, "queue": queue, "csv": export}

@@ -41,6 +41,7 @@ from shared.schema import upgrade
 from tests.bench import article
 from tests.bench.backfill import bench_backfill
 from tests.bench.latency import summary
+from tests.bench.lean_http import LeanClient
 from tests.bench.related import main as bench_related
 from tests.bench.reports import bench_reports
 from tests.bench.results import Figure, table, write
@@ -99,15 +100,15 @@ async def bench_ingest(base_url: str, key: str, title: str, body: str, seconds: 
     counter = iter(range(10**9))
     prefix = f"bench-{time.time_ns()}"  # a new external id every time, in every run
 
-    async def user(client: httpx.AsyncClient) -> None:
+    async def user(client: LeanClient) -> None:
         nonlocal claims, errors
         while time.perf_counter() < deadline:
             payload = {"title": title, "body": body, "source": "bench", "external_id": f"{prefix}-{next(counter)}"}
             sent = time.perf_counter()
-            response = await client.post("/v1/articles", json=payload)
+            status, answer = await client.post_json("/v1/articles", payload)
             latencies.append(time.perf_counter() - sent)
-            if response.status_code == 201:
-                claims += len(response.json()["claims"])
+            if status == 201:
+                claims += len(json.loads(answer)["claims"])
             else:
                 errors += 1
 
@@ -116,9 +117,8 @@ async def bench_ingest(base_url: str, key: str, title: str, body: str, seconds: 
             progress("ingest   ", now - started, seconds, f"{len(latencies)} articles", unit="s")
             await asyncio.sleep(0.5)
 
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     auth = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30, headers=auth) as client:
+    async with LeanClient(base_url, auth, connections=concurrency, timeout=30) as client:
         await asyncio.gather(report(), *(user(client) for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     print(file=sys.stderr)
