@@ -130,12 +130,14 @@ async def ingest_each(
         firsts.setdefault(article.key(), article)
     created: list[tuple[_Sent, dict]] = []  # the articles stored now, each with its row, in the order of keys
     for by_external_id in (True, False):
-        kind = [a for a in firsts.values() if (a.data.external_id is not None) == by_external_id]
-        if kind:
-            created += [(firsts[_stored_key(row)], row) for row in await _insert_articles(session, kind, submitted_by)]
+        same_kind = [a for a in firsts.values() if (a.data.external_id is not None) == by_external_id]
+        if same_kind:
+            stored = await _insert_articles(session, same_kind, submitted_by, by_external_id)
+            # Matched by key: RETURNING gives no order, and rows stored before are left out.
+            created += [(firsts[_key(row["source"], row["external_id"], row["content_hash"])], row) for row in stored]
     created.sort(key=lambda made: made[0].key())
 
-    their_rows = []
+    their_claims = []
     for article, row in created:
         if row["extraction_note"]:
             found = []
@@ -143,10 +145,10 @@ async def ingest_each(
             found = rows[article.index]
         else:
             found = await off_loop(claim_rows, article.data.body, claim_threshold)
-        their_rows.append([{**claim, "article_id": row["id"]} for claim in found])
-    claims = await _insert_claims(session, [claim for found in their_rows for claim in found])
+        their_claims.append([{**claim, "article_id": row["id"]} for claim in found])
+    claims = await _insert_claims(session, [claim for found in their_claims for claim in found])
     at = 0
-    for (article, row), found in zip(created, their_rows, strict=True):
+    for (article, row), found in zip(created, their_claims, strict=True):
         outcomes[article.index] = IngestResult(row, claims[at : at + len(found)], created=True)
         at += len(found)
         if events:
@@ -175,22 +177,22 @@ class _Sent:
     digest: str
 
     def key(self) -> tuple[str, str, str]:
-        """Its idempotency key, matching one of the two partial unique indexes on article."""
-        if self.data.external_id is not None:
-            return (self.data.source, "id", self.data.external_id)
-        return (self.data.source, "content", self.digest)
+        return _key(self.data.source, self.data.external_id, self.digest)
 
 
-def _stored_key(article: dict) -> tuple[str, str, str]:
-    if article["external_id"] is not None:
-        return (article["source"], "id", article["external_id"])
-    return (article["source"], "content", article["content_hash"])
+def _key(source: str, external_id: str | None, digest: str) -> tuple[str, str, str]:
+    """An article's idempotency key, matching one of the two partial unique indexes on article."""
+    return (source, "id", external_id) if external_id is not None else (source, "content", digest)
 
 
-async def _insert_articles(session: AsyncSession, articles: list[_Sent], submitted_by: str | None) -> list[dict]:
+async def _insert_articles(
+    session: AsyncSession, articles: list[_Sent], submitted_by: str | None, by_external_id: bool
+) -> list[dict]:
     """The articles not stored before, as stored, in no particular order; the others are skipped (the unique
-    index of their key). All have an external id, or none has: each kind of key has its own index."""
-    if articles[0].data.external_id is not None:
+    index of their key). All have an external id, or none has: each kind of key has its own index.
+
+    The rows go in one INSERT in the order given, so its locks on the keys are taken in that order."""
+    if by_external_id:
         key, where = [ARTICLE.c.source, ARTICLE.c.external_id], text("external_id IS NOT NULL")
     else:
         key, where = [ARTICLE.c.source, ARTICLE.c.content_hash], text("external_id IS NULL")

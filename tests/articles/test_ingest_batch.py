@@ -9,7 +9,9 @@ from shared.articles.ingest import ingest_article, ingest_each
 from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.errors import AppError
-from shared.models import Article, Claim
+from shared.integrations import outbound
+from shared.integrations.registry import create_integration
+from shared.models import Article, Claim, WebhookEvent
 from shared.verification.models import VerificationTask
 from tests.support.articles import BODY, TROOPS_BODY, article
 
@@ -98,11 +100,39 @@ async def test_a_batch_sent_again_finds_every_article_as_stored(db):
     assert [o.claims for o in second] == [o.claims for o in first][::-1]
 
 
-async def test_claims_worked_out_elsewhere_are_the_ones_stored(db):
-    rows = [[{"text": "Made elsewhere.", "char_start": 0, "char_end": 15, "score": 0.9, "reasons": ["given"],
-              "attribution": None, "quantities": [], "fingerprint": "f" * 64}], []]  # fmt: skip
-    given, empty = await ingest(db, [article(external_id="r-1"), article(external_id="r-2")], rows=rows)
-    assert [c["text"] for c in given.claims] == ["Made elsewhere."] and empty.claims == []
+def claim_rows(count: int, text: str) -> list[dict]:
+    return [{"text": text, "char_start": 0, "char_end": len(text), "score": 0.9, "reasons": ["given"],
+             "attribution": None, "quantities": [], "fingerprint": f"{n:064x}"} for n in range(count)]  # fmt: skip
+
+
+async def test_claims_worked_out_elsewhere_are_the_ones_stored_each_with_its_article(db):
+    # Sent in the opposite order of their keys, and more claims than one statement takes (500).
+    sent = [article(external_id="r-3"), article(external_id="r-2"), article(external_id="r-1", language="fr")]
+    rows = [claim_rows(300, "Third."), claim_rows(301, "Second."), claim_rows(5, "Not read: French.")]
+    third, second, french = await ingest(db, sent, rows=rows)
+    assert [c["text"] for c in third.claims] == ["Third."] * 300
+    assert [c["text"] for c in second.claims] == ["Second."] * 301
+    assert {c["article_id"] for c in third.claims} == {third.article["id"]}
+    assert {c["article_id"] for c in second.claims} == {second.article["id"]}
+    assert french.claims == [] and "not supported" in french.article["extraction_note"]
+    assert await stored(db) == (3, 601, 601)
+
+
+async def test_the_sender_hears_of_each_article_made_once(db, settings):
+    async with db() as session, session.begin():
+        made = await create_integration(session, settings, "Desk", ["article.processed"])
+        allowed = settings.model_copy(update={"fetch_allow_hosts": ["127.0.0.1"]})
+        await outbound.subscribe(
+            session, allowed, made.integration.id, "http://127.0.0.1:9/hook", ["article.processed"]
+        )
+    await ingest(db, [article(external_id="e-1")])
+    outcomes = await ingest(db, [article(external_id="e-2"), article(external_id="e-1"), article(external_id="e-2")])
+    async with db() as session:
+        events = [e.payload["data"] for e in await session.scalars(select(WebhookEvent).order_by(WebhookEvent.id))]
+    assert [(e["external_id"], e["claims"]) for e in events] == [
+        ("e-1", len(outcomes[1].claims)),
+        ("e-2", len(outcomes[0].claims)),
+    ]
 
 
 async def test_one_article_refused_raises_why(db):
