@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -110,10 +110,10 @@ async def ingest_each(
     one's result, in the order given, or why it was refused. A refusal comes before anything of that article is
     written, so the others go on. `rows`: each article's claim rows, when already worked out.
 
-    The articles go in one statement per kind of idempotency key and their claims and tasks in one each (a few
-    hundred claims at a time): a backfill's hundred articles cost a few round trips, not three hundred. Articles
-    are written in the order of their keys (those with an external id first): two batches holding the same
-    articles in another order then wait for each other instead of deadlocking."""
+    The articles go in one statement and their claims and tasks in one each (a few hundred claims at a time): a
+    backfill's hundred articles cost a few round trips, not three hundred. Articles are written in the order
+    of their keys: two batches holding the same articles in another order then wait for each other instead of
+    deadlocking."""
     outcomes: dict[int, IngestResult | AppError] = {}
     sent: list[_Sent] = []
     for k, data in enumerate(articles):
@@ -128,14 +128,10 @@ async def ingest_each(
     firsts: dict[tuple[str, str, str], _Sent] = {}  # by idempotency key: the first article sent with it
     for article in sent:
         firsts.setdefault(article.key(), article)
-    created: list[tuple[_Sent, dict]] = []  # the articles stored now, each with its row, in the order of keys
-    for by_external_id in (True, False):
-        same_kind = [a for a in firsts.values() if (a.data.external_id is not None) == by_external_id]
-        if same_kind:
-            stored = await _insert_articles(session, same_kind, submitted_by, by_external_id)
-            # Matched by key: RETURNING gives no order, and rows stored before are left out.
-            created += [(firsts[_key(row["source"], row["external_id"], row["content_hash"])], row) for row in stored]
-    created.sort(key=lambda made: made[0].key())
+    stored = await _insert_articles(session, list(firsts.values()), submitted_by) if firsts else []
+    # Matched by key: RETURNING gives no order, and leaves out the articles stored before.
+    created = [(firsts[_key(row["source"], row["external_id"], row["content_hash"])], row) for row in stored]
+    created.sort(key=lambda made: made[0].key())  # the articles stored now, each with its row
 
     their_claims = []
     for article, row in created:
@@ -185,17 +181,12 @@ def _key(source: str, external_id: str | None, digest: str) -> tuple[str, str, s
     return (source, "id", external_id) if external_id is not None else (source, "content", digest)
 
 
-async def _insert_articles(
-    session: AsyncSession, articles: list[_Sent], submitted_by: str | None, by_external_id: bool
-) -> list[dict]:
-    """The articles not stored before, as stored, in no particular order; the others are skipped (the unique
-    index of their key). All have an external id, or none has: each kind of key has its own index.
+async def _insert_articles(session: AsyncSession, articles: list[_Sent], submitted_by: str | None) -> list[dict]:
+    """The articles not stored before, as stored, in no particular order.
 
-    The rows go in one INSERT in the order given, so its locks on the keys are taken in that order."""
-    if by_external_id:
-        key, where = [ARTICLE.c.source, ARTICLE.c.external_id], text("external_id IS NOT NULL")
-    else:
-        key, where = [ARTICLE.c.source, ARTICLE.c.content_hash], text("external_id IS NULL")
+    One INSERT, its rows in the order given, so that it takes the locks on their keys in that order. An
+    article whose key is taken is skipped: each kind of key has its own partial unique index, and ON CONFLICT
+    without a target covers both (article has no other unique index but its generated id)."""
     values = [
         {
             "source": a.data.source,
@@ -212,7 +203,7 @@ async def _insert_articles(
         }
         for a in articles
     ]
-    statement = pg_insert(ARTICLE).on_conflict_do_nothing(index_elements=key, index_where=where).returning(*ARTICLE.c)
+    statement = pg_insert(ARTICLE).on_conflict_do_nothing().returning(*ARTICLE.c)
     inserted = await session.execute(statement, values)
     return [dict(article) for article in inserted.mappings()]
 
