@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from shared.articles.ingest import ingest_article, ingest_each
+from shared.articles.ingest import _key, ingest_article, ingest_each
 from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.errors import AppError
@@ -146,3 +146,16 @@ async def test_one_article_refused_raises_why(db):
         else:
             raise AssertionError("an article over the limit was accepted")
     assert await stored(db) == (0, 0, 0)
+
+
+async def test_articles_are_written_in_the_order_of_their_keys_whatever_the_order_sent(db):
+    # The order two batches take their keys in is what keeps them from deadlocking: the same order for every
+    # batch, so one waits for the other to commit instead of both waiting for each other. Ids are given in
+    # the order the rows are inserted, so they show it.
+    sent = [article(external_id=f"id-{n}", source=f"wire-{n % 3}", title=f"Report {n}") for n in range(6)]
+    sent += [article(title=f"Unkeyed {n}", source=f"wire-{n % 3}") for n in range(6)]
+    outcomes = await ingest(db, sent[::-1])
+    by_key = sorted(
+        outcomes, key=lambda o: _key(o.article["source"], o.article["external_id"], o.article["content_hash"])
+    )
+    assert [o.article["id"] for o in by_key] == sorted(o.article["id"] for o in outcomes)
