@@ -112,22 +112,32 @@ def article_data(article_id: int, source: str, external_id: str | None) -> dict:
 
 async def emit_claim_event(session: AsyncSession, event_type: str, claim_id: int, **extra) -> None:
     """An event about a claim: its id, text and state, its article, where to read it, and `extra`."""
-    row = (
+    # Only what the event carries: an article's body may be a megabyte, and each of its claims sends events.
+    claim = (
         await session.execute(
-            select(Claim, Article).join(Article, Article.id == Claim.article_id).where(Claim.id == claim_id)
+            select(
+                Claim.text,
+                Claim.state,
+                Claim.suggested_state,
+                Article.id.label("article_id"),
+                Article.source,
+                Article.external_id,
+                Article.submitted_by,
+            )
+            .join(Article, Article.id == Claim.article_id)
+            .where(Claim.id == claim_id)
         )
     ).one()
-    claim, article = row
     data = {
-        "claim_id": claim.id,
+        "claim_id": claim_id,
         "text": claim.text[:MAX_TEXT],
         "state": claim.state,
         "suggested_state": claim.suggested_state,
-        **article_data(article.id, article.source, article.external_id),
+        **article_data(claim.article_id, claim.source, claim.external_id),
         **{key: value[:MAX_TEXT] if isinstance(value, str) else value for key, value in extra.items()},
-        "links": {"claim": f"/v1/claims/{claim.id}", "article": f"/v1/articles/{article.id}"},
+        "links": {"claim": f"/v1/claims/{claim_id}", "article": f"/v1/articles/{claim.article_id}"},
     }
-    await emit(session, event_type, article.submitted_by, data)
+    await emit(session, event_type, claim.submitted_by, data)
 
 
 # --- The relay's side ---

@@ -243,12 +243,38 @@ async def _verdicts(session: AsyncSession, claim_ids: list[int]) -> dict[int, Ve
 
 
 async def earlier_verdict(session: AsyncSession, claim_id: int) -> tuple[Related, Verdict] | None:
-    """The most recent verdict people gave a claim linked to this one, with that claim; None if none has one."""
-    decided = [r for r in await related_claims(session, claim_id) if r.verdict is not None]
-    if not decided:
+    """The most recent verdict people gave a claim linked to this one, with that claim; None if none has one.
+
+    Picked in the database: a claim linked to many others (one wire story in fifty outlets) reads one row, not
+    every linked claim with its article, and it runs for each task and for every linked claim a transition
+    touches. Between verdicts given at the same moment, the most similar claim's wins.
+    """
+    linked = _linked(claim_id)
+    # A claim's verdict is its last transition; a claim reopened to unverified has none now.
+    verdict = (
+        select(ClaimEvent.to_state, ClaimEvent.actor, ClaimEvent.rationale, ClaimEvent.created_at)
+        .where(ClaimEvent.claim_id == Claim.id, ClaimEvent.kind == "transition")
+        .order_by(ClaimEvent.id.desc())
+        .limit(1)
+        .lateral("verdict")
+    )
+    row = (
+        await session.execute(
+            select(Claim, Article, linked.c.similarity, linked.c.matched, linked.c.earlier, verdict)
+            .select_from(linked)
+            .join(Claim, Claim.id == linked.c.other_id)
+            .join(Article, Article.id == Claim.article_id)
+            .join(verdict, true())
+            .where(Claim.state != "unverified")
+            .order_by(verdict.c.created_at.desc(), linked.c.similarity.desc(), Claim.id)
+            .limit(1)
+        )
+    ).one_or_none()
+    if row is None:
         return None
-    best = max(decided, key=lambda r: r.verdict.at)
-    return best, best.verdict
+    claim, article, similarity, matched, earlier, state, by, rationale, at = row
+    given = Verdict(state, by, rationale, at)
+    return Related(claim, article, similarity, matched, earlier, given), given
 
 
 async def linked_ids(session: AsyncSession, claim_id: int) -> list[int]:

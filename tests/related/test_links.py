@@ -108,6 +108,30 @@ async def test_an_earlier_verdict_is_offered_but_the_state_stays_until_a_person_
     assert claim["suggested_from_claim_id"] is None and claim["suggested_state"] is None
 
 
+async def test_the_newest_verdict_of_the_linked_claims_is_offered_not_the_most_similar(api, people, db):
+    first = troops(await post(api, people, "a-5", SEOUL))
+    second = troops(await post(api, people, "b-5", REWORDED, source="other-wire"))
+    third = troops(await post(api, people, "c-5", REWORDED, source="third-wire"))
+    for claim in (first, second, third):
+        await start(db, claim["id"])
+    similar = await related(api, people, third["id"])
+    assert [r["claim_id"] for r in similar] == [second["id"], first["id"]]  # the same wording first
+
+    evidence = await add_evidence(db, second["id"])
+    moved = await move(api, people["rita"], second["id"], "corroborated", rationale="confirmed", evidence_ids=evidence)
+    assert moved.status_code == 200, moved.text
+    assert (await move(api, people["rita"], first["id"], "disputed", rationale="corrected")).status_code == 200
+
+    async def offer() -> tuple[str | None, int | None]:
+        claim = (await api.get(f"/v1/claims/{third['id']}", headers=people["rita"])).json()
+        return claim["suggested_state"], claim["suggested_from_claim_id"]
+
+    assert await offer() == ("disputed", first["id"])  # the later verdict, on the less similar claim
+    # Reopened, that claim has no verdict now: the earlier one is offered again.
+    assert (await move(api, people["ed"], first["id"], "unverified", rationale="reopened")).status_code == 200
+    assert await offer() == ("corroborated", second["id"])
+
+
 async def test_related_claims_of_other_senders_are_hidden_from_an_integration(api, people, db):
     first = troops(await post(api, people, "a-3", SEOUL))
     second = troops(await post(api, people, "b-3", REWORDED, source="other-wire"))
