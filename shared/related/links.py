@@ -19,6 +19,7 @@ from typing import Protocol
 from sqlalchemy import bindparam, false, func, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlalchemy.types import BigInteger, Float, Text
 
 from shared.articles.models import Article
@@ -191,6 +192,10 @@ class Related:
     verdict: Verdict | None  # the last verdict people gave it, if it has one now
 
 
+# The related claims' articles are shown by source and title: their bodies (up to a megabyte each) stay unread.
+_WITHOUT_BODY = defer(Article.body, raiseload=True)
+
+
 def _linked(claim_id: int):
     """(related claim id, similarity, matched, earlier) for every link of the claim, both ways."""
     later = select(
@@ -213,6 +218,7 @@ async def related_claims(
         .join(Article, Article.id == Claim.article_id)
         .order_by(linked.c.similarity.desc(), Claim.id)
         .limit(limit)
+        .options(_WITHOUT_BODY)
     )
     if submitted_by is not None:
         query = query.where(Article.submitted_by == submitted_by)
@@ -268,6 +274,7 @@ async def earlier_verdict(session: AsyncSession, claim_id: int) -> tuple[Related
             .where(Claim.state != "unverified")
             .order_by(verdict.c.created_at.desc(), linked.c.similarity.desc(), Claim.id)
             .limit(1)
+            .options(_WITHOUT_BODY)
         )
     ).one_or_none()
     if row is None:
