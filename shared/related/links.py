@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, false, func, select, text, true, union_all
+from sqlalchemy import ColumnElement, bindparam, false, func, select, text, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
@@ -196,14 +196,26 @@ class Related:
 _WITHOUT_BODY = defer(Article.body, raiseload=True)
 
 
-def _linked(claim_id: int):
-    """(related claim id, similarity, matched, earlier) for every link of the claim, both ways."""
-    later = select(
-        ClaimLink.earlier_claim_id.label("other_id"), ClaimLink.similarity, ClaimLink.matched, true().label("earlier")
-    ).where(ClaimLink.claim_id == claim_id)
-    earlier = select(
-        ClaimLink.claim_id.label("other_id"), ClaimLink.similarity, ClaimLink.matched, false().label("earlier")
-    ).where(ClaimLink.earlier_claim_id == claim_id)
+def _linked(claim_id: int | ColumnElement[int]):
+    """(related claim id, similarity, matched, earlier) for every link of the claim, both ways.
+
+    ``claim_id`` is an id, or a column of an enclosing query that the links are read for, row by row.
+    """
+    later = (
+        select(
+            ClaimLink.earlier_claim_id.label("other_id"),
+            ClaimLink.similarity,
+            ClaimLink.matched,
+            true().label("earlier"),
+        )
+        .where(ClaimLink.claim_id == claim_id)
+        .correlate_except(ClaimLink)
+    )
+    earlier = (
+        select(ClaimLink.claim_id.label("other_id"), ClaimLink.similarity, ClaimLink.matched, false().label("earlier"))
+        .where(ClaimLink.earlier_claim_id == claim_id)
+        .correlate_except(ClaimLink)
+    )
     return union_all(later, earlier).subquery("linked")
 
 
@@ -248,14 +260,20 @@ async def _verdicts(session: AsyncSession, claim_ids: list[int]) -> dict[int, Ve
     }
 
 
-async def earlier_verdict(session: AsyncSession, claim_id: int) -> tuple[Related, Verdict] | None:
-    """The most recent verdict people gave a claim linked to this one, with that claim; None if none has one.
+async def earlier_verdicts(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, tuple[Related, Verdict]]:
+    """For each claim, the most recent verdict people gave a claim linked to it, with that claim; claims none of
+    whose linked claims has a verdict are left out.
 
-    Picked in the database: a claim linked to many others (one wire story in fifty outlets) reads one row, not
-    every linked claim with its article, and it runs for each task and for every linked claim a transition
-    touches. Between verdicts given at the same moment, the most similar claim's wins.
+    Picked in the database, for all the claims in one statement: a transition refreshes the suggestion of every
+    claim linked to the one moved (one wire story in fifty outlets: fifty claims, each linked to the other
+    forty-nine), and a task refreshes its own claim twice. Between verdicts given at the same moment, the most
+    similar claim's wins.
     """
-    linked = _linked(claim_id)
+    if not claim_ids:
+        return {}
+    each = func.unnest(bindparam("claim_ids", list(claim_ids), type_=ARRAY(BigInteger))).table_valued("id")
+    each = each.render_derived(name="each")
+    linked = _linked(each.c.id)
     # A claim's verdict is its last transition; a claim reopened to unverified has none now.
     verdict = (
         select(ClaimEvent.to_state, ClaimEvent.actor, ClaimEvent.rationale, ClaimEvent.created_at)
@@ -264,24 +282,31 @@ async def earlier_verdict(session: AsyncSession, claim_id: int) -> tuple[Related
         .limit(1)
         .lateral("verdict")
     )
-    row = (
-        await session.execute(
-            select(Claim, Article, linked.c.similarity, linked.c.matched, linked.c.earlier, verdict)
-            .select_from(linked)
-            .join(Claim, Claim.id == linked.c.other_id)
-            .join(Article, Article.id == Claim.article_id)
-            .join(verdict, true())
-            .where(Claim.state != "unverified")
-            .order_by(verdict.c.created_at.desc(), linked.c.similarity.desc(), Claim.id)
-            .limit(1)
-            .options(_WITHOUT_BODY)
-        )
-    ).one_or_none()
-    if row is None:
-        return None
-    claim, article, similarity, matched, earlier, state, by, rationale, at = row
-    given = Verdict(state, by, rationale, at)
-    return Related(claim, article, similarity, matched, earlier, given), given
+    newest = (
+        select(linked.c.other_id, linked.c.similarity, linked.c.matched, linked.c.earlier, verdict)
+        .select_from(linked)
+        .join(Claim, Claim.id == linked.c.other_id)
+        .join(verdict, true())
+        .where(Claim.state != "unverified")
+        .order_by(verdict.c.created_at.desc(), linked.c.similarity.desc(), Claim.id)
+        .limit(1)
+        .lateral("newest")
+    )
+    rows = (await session.execute(select(each.c.id, newest).select_from(each).join(newest, true()))).all()
+    if not rows:
+        return {}
+    decided = await session.execute(
+        select(Claim, Article)
+        .join(Article, Article.id == Claim.article_id)
+        .where(Claim.id.in_({row.other_id for row in rows}))
+        .options(_WITHOUT_BODY)
+    )
+    found = {claim.id: (claim, article) for claim, article in decided}
+    offered = {}
+    for claim_id, other_id, similarity, matched, earlier, state, by, rationale, at in rows:
+        given = Verdict(state, by, rationale, at)
+        offered[claim_id] = (Related(*found[other_id], similarity, matched, earlier, given), given)
+    return offered
 
 
 async def linked_ids(session: AsyncSession, claim_id: int) -> list[int]:

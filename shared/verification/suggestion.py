@@ -7,6 +7,7 @@ Refreshed when the claim's evidence changes (the worker), when it is linked, and
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import select, update
@@ -15,16 +16,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.claims.models import Claim
 from shared.evidence.models import Evidence
 from shared.evidence.verdict import suggest
-from shared.related.links import Related, Verdict, earlier_verdict
+from shared.related.links import Related, Verdict, earlier_verdicts
 
 
 async def refresh_suggestions(session: AsyncSession, claim_ids: Iterable[int]) -> dict[int, int | None]:
-    """Each claim's suggestion worked out again; claim id -> the claim whose verdict it offers (None: evidence)."""
-    offered_from: dict[int, int | None] = {}
-    for claim_id in claim_ids:
-        found = await earlier_verdict(session, claim_id)
-        if found is not None:
-            related, verdict = found
+    """Each claim's suggestion worked out again; claim id -> the claim whose verdict it offers (None: evidence).
+
+    In three statements whatever the number of claims (a transition refreshes every claim linked to the one
+    moved): the verdicts of their linked claims, the evidence of the others, and the update.
+    """
+    ids = sorted(set(claim_ids))  # rows locked in one order: two transitions refreshing the same claims never deadlock
+    if not ids:
+        return {}
+    decided = await earlier_verdicts(session, ids)
+    evidence: dict[int, list[Evidence]] = defaultdict(list)
+    undecided = [claim_id for claim_id in ids if claim_id not in decided]
+    if undecided:
+        for item in await session.scalars(
+            select(Evidence).where(Evidence.claim_id.in_(undecided)).order_by(Evidence.id)
+        ):
+            evidence[item.claim_id].append(item)
+    rows = []
+    for claim_id in ids:
+        if claim_id in decided:
+            related, verdict = decided[claim_id]
             values = {
                 "suggested_state": verdict.state,
                 "suggested_confidence": related.similarity,
@@ -32,16 +47,16 @@ async def refresh_suggestions(session: AsyncSession, claim_ids: Iterable[int]) -
                 "suggested_from_claim_id": related.claim.id,
             }
         else:
-            suggestion = suggest(await session.scalars(select(Evidence).where(Evidence.claim_id == claim_id)))
+            suggestion = suggest(evidence[claim_id])
             values = {
                 "suggested_state": suggestion.state,
                 "suggested_confidence": suggestion.confidence,
                 "suggested_explanation": suggestion.explanation,
                 "suggested_from_claim_id": None,
             }
-        await session.execute(update(Claim).where(Claim.id == claim_id).values(**values))
-        offered_from[claim_id] = values["suggested_from_claim_id"]
-    return offered_from
+        rows.append({"id": claim_id, **values})
+    await session.execute(update(Claim), rows)  # by primary key: one statement, executed for each row
+    return {row["id"]: row["suggested_from_claim_id"] for row in rows}
 
 
 def offered(related: Related, verdict: Verdict) -> str:

@@ -122,14 +122,17 @@ async def test_the_newest_verdict_of_the_linked_claims_is_offered_not_the_most_s
     assert moved.status_code == 200, moved.text
     assert (await move(api, people["rita"], first["id"], "disputed", rationale="corrected")).status_code == 200
 
-    async def offer() -> tuple[str | None, int | None]:
-        claim = (await api.get(f"/v1/claims/{third['id']}", headers=people["rita"])).json()
+    async def offer(claim: dict) -> tuple[str | None, int | None]:
+        claim = (await api.get(f"/v1/claims/{claim['id']}", headers=people["rita"])).json()
         return claim["suggested_state"], claim["suggested_from_claim_id"]
 
-    assert await offer() == ("disputed", first["id"])  # the later verdict, on the less similar claim
-    # Reopened, that claim has no verdict now: the earlier one is offered again.
+    # A transition works out again the suggestion of every claim linked to the one moved, each its own.
+    assert await offer(third) == ("disputed", first["id"])  # the later verdict, on the less similar claim
+    assert await offer(second) == ("disputed", first["id"])
+    # Reopened, that claim has no verdict now: the earlier one is offered again, where there is one.
     assert (await move(api, people["ed"], first["id"], "unverified", rationale="reopened")).status_code == 200
-    assert await offer() == ("corroborated", second["id"])
+    assert await offer(third) == ("corroborated", second["id"])
+    assert (await offer(second))[1] is None  # its linked claims have no verdict: its evidence speaks
 
 
 async def test_related_claims_of_other_senders_are_hidden_from_an_integration(api, people, db):
