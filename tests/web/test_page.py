@@ -161,6 +161,12 @@ async def test_evidence_still_being_gathered_appears_without_a_reload(api_url, c
     page = watched.page
     await page.goto(f"{api_url}/#/claim/{claim_id}")
     await page.get_by_text("Gathering evidence").wait_for()  # its task has not run: no worker in this test
+    # A verdict begun while the evidence is gathered: the page drawn again when it is in keeps it, cursor included.
+    await page.get_by_label("Move to").select_option("disputed")
+    await page.get_by_label("Rationale").fill("Begun before the evidence came in")
     await add_evidence(db, claim_id, "A passage that came in later.", "refutes")
     await page.get_by_text("A passage that came in later.").wait_for(timeout=10_000)
     assert await page.get_by_text("Gathering evidence").count() == 0
+    assert await page.get_by_label("Rationale").input_value() == "Begun before the evidence came in"
+    assert await page.get_by_label("Move to").input_value() == "disputed"
+    assert await page.evaluate("document.activeElement.id") == "v-rationale"

@@ -208,6 +208,7 @@ function articleText(article, focusId) {
 }
 
 let polling = null;
+const gatheringEvidence = (claim) => claim.task && ["pending", "queued", "running"].includes(claim.task.status);
 
 async function claimPage(id, notice) {
   clearTimeout(polling);
@@ -217,7 +218,7 @@ async function claimPage(id, notice) {
     api(`/v1/claims/${id}/related`).then((r) => r.data.items).catch(() => []),
   ]);
   const { data: article } = await api(`/v1/articles/${claim.article_id}`);
-  const gathering = claim.task && ["pending", "queued", "running"].includes(claim.task.status);
+  const gathering = gatheringEvidence(claim);
   const evidence = claim.evidence.length
     ? el("ul", {}, claim.evidence.map((e) =>
         el("li", {},
@@ -260,7 +261,27 @@ async function claimPage(id, notice) {
           e.kind === "transition" ? `${e.from_state} → ${e.to_state}` : e.kind === "assignment" ? `assigned to ${e.assignee || "nobody"}` : "note",
           e.rationale ? el("q", {}, e.rationale) : null))),
   );
-  if (gathering) polling = setTimeout(() => { if (location.hash === `#/claim/${id}`) claimPage(id); }, 2000);
+  if (gathering) awaitEvidence(id);
+}
+
+// While its evidence is gathered, only the claim is asked for again (not its article, which may be a megabyte),
+// and the page is drawn again once, when the evidence is in, keeping what the fact-checker typed meanwhile and
+// where the cursor was.
+function awaitEvidence(id) {
+  polling = setTimeout(async () => {
+    if (location.hash !== `#/claim/${id}`) return;
+    const claim = await api(`/v1/claims/${id}`).then((r) => r.data).catch(() => null);
+    if (!claim || gatheringEvidence(claim)) return awaitEvidence(id);
+    const typed = [...main.querySelectorAll("textarea[id], select[id]:not([multiple])")].map((box) => [box.id, box.value]);
+    const focused = document.activeElement && document.activeElement.id;
+    await claimPage(id);
+    for (const [boxId, value] of typed) {
+      const box = document.getElementById(boxId);
+      // A choice the new page no longer offers is left as it is drawn.
+      if (box && (box.tagName === "TEXTAREA" || [...box.options].some((o) => o.value === value))) box.value = value;
+    }
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+  }, 2000);
 }
 
 function verdictForm(claim, etag) {
