@@ -264,10 +264,10 @@ async def earlier_verdicts(session: AsyncSession, claim_ids: Sequence[int]) -> d
     """For each claim, the most recent verdict people gave a claim linked to it, with that claim; claims none of
     whose linked claims has a verdict are left out.
 
-    Picked in the database, for all the claims in one statement: a transition refreshes the suggestion of every
-    claim linked to the one moved (one wire story in fifty outlets: fifty claims, each linked to the other
-    forty-nine), and a task refreshes its own claim twice. Between verdicts given at the same moment, the most
-    similar claim's wins.
+    Picked in the database for all the claims at once (one statement, then one more to read the claims picked):
+    a transition refreshes the suggestion of every claim linked to the one moved (one wire story in fifty outlets:
+    fifty claims, each linked to the other forty-nine), and a task refreshes its own claim twice. Between verdicts
+    given at the same moment, the most similar claim's wins.
     """
     if not claim_ids:
         return {}

@@ -22,10 +22,11 @@ from shared.related.links import Related, Verdict, earlier_verdicts
 async def refresh_suggestions(session: AsyncSession, claim_ids: Iterable[int]) -> dict[int, int | None]:
     """Each claim's suggestion worked out again; claim id -> the claim whose verdict it offers (None: evidence).
 
-    In three statements whatever the number of claims (a transition refreshes every claim linked to the one
-    moved): the verdicts of their linked claims, the evidence of the others, and the update.
+    In four statements at most whatever the number of claims (a transition refreshes every claim linked to the
+    one moved): the newest verdicts of their linked claims and those claims, the evidence of the others, and the
+    update.
     """
-    ids = sorted(set(claim_ids))  # rows locked in one order: two transitions refreshing the same claims never deadlock
+    ids = sorted(set(claim_ids))  # updated in id order, as every refresh updates them
     if not ids:
         return {}
     decided = await earlier_verdicts(session, ids)

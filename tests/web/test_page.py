@@ -170,3 +170,27 @@ async def test_evidence_still_being_gathered_appears_without_a_reload(api_url, c
     assert await page.get_by_label("Rationale").input_value() == "Begun before the evidence came in"
     assert await page.get_by_label("Move to").input_value() == "disputed"
     assert await page.evaluate("document.activeElement.id") == "v-rationale"
+
+
+async def test_a_verdict_begun_while_a_colleague_moves_the_claim_is_not_kept(api_url, client, db, keys, browser):
+    stored = (await client.post("/v1/articles", json=article(body=SAMPLE_BODY, external_id="web-8"))).json()
+    claim_id = stored["claims"][0]["id"]
+    watched = await signed_in(browser, api_url, keys["reviewer"])
+    page = watched.page
+    await page.goto(f"{api_url}/#/claim/{claim_id}")
+    await page.get_by_text("Gathering evidence").wait_for()
+    await page.get_by_label("Note").fill("Call the agency")  # a note is no verdict: it is kept either way
+    await page.get_by_label("Rationale").fill("Begun before a colleague decided")
+    current = await client.get(f"/v1/claims/{claim_id}")
+    moved = await client.post(
+        f"/v1/claims/{claim_id}/transitions",
+        json={"to": "disputed", "rationale": "The report gives no figure.", "evidence_ids": []},
+        headers={"If-Match": current.headers["ETag"]},
+    )
+    assert moved.status_code == 200, moved.text
+    await add_evidence(db, claim_id, "A passage that came in later.", "refutes")
+    # As for a 412: the page says what happened and the verdict begun is not offered to be saved over it.
+    await page.get_by_text("Someone moved this claim while its evidence was gathered").wait_for(timeout=10_000)
+    assert await page.get_by_label("Rationale").input_value() == ""
+    assert await page.get_by_label("Note").input_value() == "Call the agency"
+    assert watched.dialogs == [] and watched.errors == []

@@ -210,7 +210,9 @@ function articleText(article, focusId) {
 let polling = null;
 const gatheringEvidence = (claim) => claim.task && ["pending", "queued", "running"].includes(claim.task.status);
 
-async function claimPage(id, notice) {
+// `drawnAt`: the version of the claim as the page showed it while its evidence was gathered; when given, what
+// the fact-checker typed meanwhile is kept (see awaitEvidence).
+async function claimPage(id, notice, drawnAt) {
   clearTimeout(polling);
   const [{ data: claim, etag }, history, related] = await Promise.all([
     api(`/v1/claims/${id}`),
@@ -228,6 +230,10 @@ async function claimPage(id, notice) {
           el("blockquote", {}, el("mark", {}, e.passage)))))
     : el("p", { class: "muted" }, gathering ? "" : "No evidence was found.");
   const form = verdictForm(claim, etag);
+  if (drawnAt !== undefined && location.hash !== `#/claim/${id}`) return;  // left while it loaded
+  const moved = drawnAt !== undefined && claim.version !== drawnAt;
+  if (moved) notice = `Someone moved this claim while its evidence was gathered: it is ${claim.state} now. Your verdict was not kept; decide again with the evidence in.`;
+  const typed = drawnAt === undefined ? null : typedOnPage(moved ? ["v-state", "v-rationale"] : []);
   show(
     el("p", {}, el("a", { href: "#/queue" }, "← Queue"), " · ", el("a", { href: `#/article/${article.id}` }, `Article: ${article.title}`)),
     el("h2", {}, "Claim ", badge(claim.state)),
@@ -261,27 +267,50 @@ async function claimPage(id, notice) {
           e.kind === "transition" ? `${e.from_state} → ${e.to_state}` : e.kind === "assignment" ? `assigned to ${e.assignee || "nobody"}` : "note",
           e.rationale ? el("q", {}, e.rationale) : null))),
   );
-  if (gathering) awaitEvidence(id);
+  if (typed) putBack(typed);
+  if (gathering) awaitEvidence(id, claim.version);
 }
 
 // While its evidence is gathered, only the claim is asked for again (not its article, which may be a megabyte),
-// and the page is drawn again once, when the evidence is in, keeping what the fact-checker typed meanwhile and
-// where the cursor was.
-function awaitEvidence(id) {
+// and the page is drawn again once, when the evidence is in, keeping what the fact-checker typed meanwhile, unless
+// someone moved the claim in between: then, as for a 412, the verdict begun is not kept and the page says why.
+function awaitEvidence(id, version) {
   polling = setTimeout(async () => {
-    if (location.hash !== `#/claim/${id}`) return;
-    const claim = await api(`/v1/claims/${id}`).then((r) => r.data).catch(() => null);
-    if (!claim || gatheringEvidence(claim)) return awaitEvidence(id);
-    const typed = [...main.querySelectorAll("textarea[id], select[id]:not([multiple])")].map((box) => [box.id, box.value]);
-    const focused = document.activeElement && document.activeElement.id;
-    await claimPage(id);
-    for (const [boxId, value] of typed) {
-      const box = document.getElementById(boxId);
-      // A choice the new page no longer offers is left as it is drawn.
-      if (box && (box.tagName === "TEXTAREA" || [...box.options].some((o) => o.value === value))) box.value = value;
+    let claim;
+    try {
+      claim = (await api(`/v1/claims/${id}`)).data;
+    } catch (error) {
+      // A network failure or a server error is tried again; a refusal (the key, the claim gone) ends the wait.
+      if (!(error instanceof ApiError) || error.status >= 500) awaitEvidence(id, version);
+      return;
     }
-    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    if (location.hash !== `#/claim/${id}`) return;  // left meanwhile: another page is shown
+    if (gatheringEvidence(claim)) return awaitEvidence(id, version);
+    await claimPage(id, undefined, version);
   }, 2000);
+}
+
+// The text and choices in the page's forms, and the field being typed in with its selection, except `dropped`.
+function typedOnPage(dropped) {
+  const active = document.activeElement;
+  return {
+    values: [...main.querySelectorAll("textarea[id], select[id]:not([multiple])")]
+      .filter((box) => !dropped.includes(box.id)).map((box) => [box.id, box.value]),
+    focused: active && active.id && !dropped.includes(active.id) ? [active.id, active.selectionStart, active.selectionEnd] : null,
+  };
+}
+
+function putBack({ values, focused }) {
+  for (const [id, value] of values) {
+    const box = document.getElementById(id);
+    // A choice the new page no longer offers is left as it is drawn.
+    if (box && (box.tagName === "TEXTAREA" || [...box.options].some((o) => o.value === value))) box.value = value;
+  }
+  const box = focused && document.getElementById(focused[0]);
+  if (box) {
+    box.focus();
+    if (box.tagName === "TEXTAREA") box.setSelectionRange(focused[1], focused[2]);
+  }
 }
 
 function verdictForm(claim, etag) {
