@@ -37,7 +37,10 @@ _DESCRIPTIONS = {
     422: "Invalid JSON or an invalid field; `fields` names each.",
     428: "If-Match is required.",
     429: "Too many requests from this key or integration this minute; `Retry-After` says when to come back.",
-    503: "A dependency (database or Redis) is unreachable.",
+    503: (
+        "A dependency (database or Redis) is unreachable, or the database undid the request because a concurrent "
+        "one changed the same rows (`error`: `busy`); nothing was saved: send it again."
+    ),
 }
 
 
@@ -56,6 +59,10 @@ COMMON_RESPONSES = {
 
 # Failures of the servers behind the API, not of the request: the client may try again later.
 _UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError, RedisConnectionError)
+# Two transactions each waiting for the other (a deadlock), or one that could not be serialised: PostgreSQL undid
+# this one, so nothing of the request was saved, and sent again it goes through. Two fact-checkers moving two
+# linked claims at the same moment can meet so: each transition updates the other claim's suggestion.
+_UNDONE_BY_A_CONCURRENT_CHANGE = frozenset(["40P01", "40001"])
 
 
 def error_response(code: str, detail: str, status: int, **extra) -> JSONResponse:
@@ -110,7 +117,13 @@ class Unexpected(HttpMiddleware):
             if started:  # part of the answer is out (a stream broke off): nothing better to send
                 log.warning("%s %s broke off: %s", scope["method"], scope["path"], type(exc).__name__)
                 return
-            if isinstance(exc, _UNAVAILABLE):
+            if getattr(getattr(exc, "orig", None), "sqlstate", None) in _UNDONE_BY_A_CONCURRENT_CHANGE:
+                log.warning("%s %s: undone by a concurrent change (%s)", scope["method"], scope["path"], _cause(exc))
+                answer = error_response(
+                    "busy", "a concurrent request changed the same data; nothing was saved: send it again", 503
+                )
+                answer.headers["Retry-After"] = "1"
+            elif isinstance(exc, _UNAVAILABLE):
                 log.warning("%s %s: a dependency is unavailable (%s)", scope["method"], scope["path"], _cause(exc))
                 answer = error_response(
                     "unavailable", "a server the service needs is unreachable; try again shortly", 503

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shared.models import Claim, ClaimLink, Evidence, VerificationTask
 from shared.verification import runner
 from tests.review import add_evidence, api_fixture, move, people_fixture  # noqa: F401
+from tests.support.waiting import eventually
 
 SEOUL = (
     "More than 10,000 North Korean soldiers have been sent to Russia, South Korea's spy agency said on Monday.\n"
@@ -133,6 +135,37 @@ async def test_the_newest_verdict_of_the_linked_claims_is_offered_not_the_most_s
     assert (await move(api, people["ed"], first["id"], "unverified", rationale="reopened")).status_code == 200
     assert await offer(third) == ("corroborated", second["id"])
     assert (await offer(second))[1] is None  # its linked claims have no verdict: its evidence speaks
+
+
+async def test_two_linked_claims_moved_at_once_get_try_again_not_a_server_error(api, people, db):
+    first = troops(await post(api, people, "a-6", SEOUL))
+    second = troops(await post(api, people, "b-6", REWORDED, source="other-wire"))
+    for claim in (first, second):
+        await start(db, claim["id"])
+
+    async def waiting_for_a_row() -> bool:
+        async with db() as session:
+            query = (
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            return bool(await session.scalar(text(query)))
+
+    # Another transition of the linked claim, as its own transaction does it: it holds the second claim, then
+    # updates the first one's suggestion. Moving the first meanwhile makes each wait for the other.
+    async with db() as other, other.begin():
+        await other.execute(text("SELECT 1 FROM claim WHERE id = :c FOR UPDATE"), {"c": second["id"]})
+        moving = asyncio.ensure_future(move(api, people["rita"], first["id"], "disputed", rationale="no figure"))
+        await eventually(waiting_for_a_row, what="the transition to wait for the second claim")
+        # The transition has waited longest: PostgreSQL undoes it when it finds the deadlock, and this goes on.
+        await other.execute(text("UPDATE claim SET suggested_state = NULL WHERE id = :c"), {"c": first["id"]})
+        answer = await moving
+        await other.rollback()
+    assert answer.status_code == 503, answer.text
+    assert answer.json()["error"] == "busy" and answer.headers["Retry-After"] == "1"
+    claim = (await api.get(f"/v1/claims/{first['id']}", headers=people["rita"])).json()
+    assert claim["state"] == "unverified"  # nothing of it was saved
+    again = await move(api, people["rita"], first["id"], "disputed", rationale="no figure")
+    assert again.status_code == 200, again.text
 
 
 async def test_related_claims_of_other_senders_are_hidden_from_an_integration(api, people, db):

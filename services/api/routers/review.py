@@ -53,7 +53,9 @@ ETAG_HEADER = {
         "A version the claim no longer has: 412 with `current: {state, version}`. Of concurrent transitions "
         "from the same version exactly one succeeds. The answer carries the new `ETag`.\n\n"
         "Errors in order: 404, 403 (a reviewer reopening), 428, 400, 412, 409 `illegal_transition` (with "
-        "`allowed`: the moves from the current state), 422 (with `evidence_ids`: those not of this claim)."
+        "`allowed`: the moves from the current state), 422 (with `evidence_ids`: those not of this claim). A move "
+        "updates the suggestions of the claims linked to this one: if one of them is moved at the same moment, "
+        "one of the two may get 503 `busy` with `Retry-After`; nothing of it was saved, send it again."
     ),
     responses={200: {"headers": ETAG_HEADER}} | error_responses(400, 401, 403, 404, 409, 412, 422, 428),
 )
