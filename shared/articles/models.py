@@ -30,6 +30,8 @@ class Article(Base):
 
     __table_args__ = (
         Index("ix_article_received_at", "received_at"),  # the reports: articles by time
+        # What an integration key may see: the claims of the articles it sent (migration 0011).
+        Index("ix_article_submitted_by", "submitted_by", postgresql_where=text("submitted_by IS NOT NULL")),
         Index(
             "uq_article_source_external_id",
             "source",
