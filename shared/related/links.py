@@ -219,45 +219,39 @@ def _linked(claim_id: int | ColumnElement[int]):
     return union_all(later, earlier).subquery("linked")
 
 
+def _verdict():
+    """The verdict of the claim of the enclosing query: its last transition (LATERAL, read row by row). Joined
+    where that claim is not unverified: a claim reopened to unverified has no verdict now."""
+    return (
+        select(ClaimEvent.to_state, ClaimEvent.actor, ClaimEvent.rationale, ClaimEvent.created_at)
+        .where(ClaimEvent.claim_id == Claim.id, ClaimEvent.kind == "transition")
+        .order_by(ClaimEvent.id.desc())
+        .limit(1)
+        .lateral("verdict")
+    )
+
+
 async def related_claims(
     session: AsyncSession, claim_id: int, *, submitted_by: str | None = None, limit: int = 100
 ) -> list[Related]:
     """The claims linked to this one, most similar first, each with its article and its current verdict."""
     linked = _linked(claim_id)
+    verdict = _verdict()
     query = (
-        select(Claim, Article, linked.c.similarity, linked.c.matched, linked.c.earlier)
+        select(Claim, Article, linked.c.similarity, linked.c.matched, linked.c.earlier, verdict)
         .join(Claim, Claim.id == linked.c.other_id)
         .join(Article, Article.id == Claim.article_id)
+        .outerjoin(verdict, Claim.state != "unverified")
         .order_by(linked.c.similarity.desc(), Claim.id)
         .limit(limit)
         .options(_WITHOUT_BODY)
     )
     if submitted_by is not None:
         query = query.where(Article.submitted_by == submitted_by)
-    rows = (await session.execute(query)).all()
-    verdicts = await _verdicts(session, [c.id for c, *_ in rows if c.state != "unverified"])
     return [
-        Related(claim, article, similarity, matched, earlier, verdicts.get(claim.id))
-        for claim, article, similarity, matched, earlier in rows
+        Related(claim, article, similarity, matched, earlier, Verdict(state, by, why, at) if state else None)
+        for claim, article, similarity, matched, earlier, state, by, why, at in await session.execute(query)
     ]
-
-
-async def _verdicts(session: AsyncSession, claim_ids: list[int]) -> dict[int, Verdict]:
-    """The transition that gave each claim its current state: who, why and when."""
-    if not claim_ids:
-        return {}
-    latest = (
-        select(func.max(ClaimEvent.id))
-        .where(ClaimEvent.claim_id.in_(claim_ids), ClaimEvent.kind == "transition")
-        .group_by(ClaimEvent.claim_id)
-    )
-    last = select(
-        ClaimEvent.claim_id, ClaimEvent.to_state, ClaimEvent.actor, ClaimEvent.rationale, ClaimEvent.created_at
-    ).where(ClaimEvent.id.in_(latest))
-    return {
-        row.claim_id: Verdict(row.to_state, row.actor, row.rationale, row.created_at)
-        for row in await session.execute(last)
-    }
 
 
 async def earlier_verdicts(session: AsyncSession, claim_ids: Sequence[int]) -> dict[int, tuple[Related, Verdict]]:
@@ -274,20 +268,12 @@ async def earlier_verdicts(session: AsyncSession, claim_ids: Sequence[int]) -> d
     each = func.unnest(bindparam("claim_ids", list(claim_ids), type_=ARRAY(BigInteger))).table_valued("id")
     each = each.render_derived(name="each")
     linked = _linked(each.c.id)
-    # A claim's verdict is its last transition; a claim reopened to unverified has none now.
-    verdict = (
-        select(ClaimEvent.to_state, ClaimEvent.actor, ClaimEvent.rationale, ClaimEvent.created_at)
-        .where(ClaimEvent.claim_id == Claim.id, ClaimEvent.kind == "transition")
-        .order_by(ClaimEvent.id.desc())
-        .limit(1)
-        .lateral("verdict")
-    )
+    verdict = _verdict()
     newest = (
         select(linked.c.other_id, linked.c.similarity, linked.c.matched, linked.c.earlier, verdict)
         .select_from(linked)
         .join(Claim, Claim.id == linked.c.other_id)
-        .join(verdict, true())
-        .where(Claim.state != "unverified")
+        .join(verdict, Claim.state != "unverified")
         .order_by(verdict.c.created_at.desc(), linked.c.similarity.desc(), Claim.id)
         .limit(1)
         .lateral("newest")
