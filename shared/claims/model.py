@@ -172,14 +172,17 @@ class Model:
     def reasons(self, words: list[str], cues: dict[str, str], weighed: Weighed | None = None) -> tuple[str, ...]:
         """The cues and wording that moved the score most, strongest first; "against: ..." when down."""
         folded, unigrams, pairs, _, _ = weighed or self.weigh(words)
-        grams = word_grams(list(folded))
-        weight_of = dict(zip(grams, chain(unigrams, pairs), strict=True))  # the sentence's wording, weighed
-        norm = 1.0 / math.sqrt(len(grams) or 1)
-        # Only wording strong enough to be named is sorted; figures are named by their cue, not as "000".
-        # Between equal weights, the wording that comes first in the sentence comes first (the sort is stable):
-        # the same reasons in every process, whatever its hash seed.
+        norm = 1.0 / math.sqrt(len(folded) + len(pairs) or 1)
+        # Only wording strong enough to be named is spelled out and sorted (a few grams of a sentence's
+        # dozens); figures are named by their cue, not as "000". The grams come in the order word_grams
+        # gives them, each once: between equal weights the wording that comes first in the sentence comes
+        # first (the sort is stable), the same reasons in every process, whatever its hash seed.
         weak = _MIN_REASON / norm
-        moved = [(weight * norm, g, None) for g, weight in weight_of.items() if weak <= abs(weight) and "0" not in g]
+        strong = {folded[i]: weight for i, weight in enumerate(unigrams) if weak <= abs(weight)}
+        for i, weight in enumerate(pairs):
+            if weak <= abs(weight):
+                strong.setdefault(f"{folded[i]} {folded[i + 1]}", weight)
+        moved = [(weight * norm, g, None) for g, weight in strong.items() if "0" not in g]
         moved += [(self.cues.get(cue, 0.0), cue, shown) for cue, shown in cues.items()]
         moved.sort(key=_strength, reverse=True)
         reasons = []

@@ -88,6 +88,20 @@ _HEDGE_BEFORE = re.compile(
     r"|well\ under)\ |~\ ?)$",
     re.IGNORECASE | re.VERBOSE,
 )
+# How every hedge above ends: most figures have none, and testing these endings is many times faster than
+# searching the pattern back from the figure, so the pattern decides only when one of them is there (before
+# a line break too: "$" matches there).
+_HEDGE_ENDINGS = (
+    *(
+        f"{word} "
+        for word in _word_set(
+            "about around approximately roughly nearly almost some over under below above than least most to as of "
+            "estimated"
+        )
+    ),
+    "~",
+    "~ ",
+)
 _HEDGE_AFTER = re.compile(r"\ ?(?:or\ so|or\ more|or\ less|-plus|\+)(?![\w])", re.VERBOSE)
 _DIGIT = re.compile(r"\d")
 _CANDIDATE = re.compile(r"\d+|[$€£¥₹]|[A-Za-z]+")
@@ -256,7 +270,10 @@ def _parse(text: str, m: re.Match[str]) -> Quantity | None:
         unit, end = _counted_noun(text, end)
 
     # The longest hedge, "approximately ", is 14 characters (15 before a line break): no need to look further back.
-    approximate = bool(_HEDGE_BEFORE.search(text, max(0, m.start() - 15), m.start()))
+    before = text[max(0, m.start() - 15) : m.start()]
+    approximate = before.casefold().removesuffix("\n").endswith(_HEDGE_ENDINGS) and bool(
+        _HEDGE_BEFORE.search(text, max(0, m.start() - 15), m.start())
+    )
     hedge_after = _HEDGE_AFTER.match(text, end)
     if hedge_after:
         approximate = True

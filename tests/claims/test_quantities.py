@@ -95,6 +95,28 @@ def test_dates_are_found_as_dates() -> None:
     assert [text[s:e] for s, e in find_dates(text)] == ["March 3, 2024", "1998", "4 p.m."]
 
 
+HEDGES = [
+    *("about", "around", "approximately", "roughly", "nearly", "almost", "some", "over", "under", "below", "above"),
+    *("more than", "less than", "fewer than", "at least", "at most", "up to", "as many as", "as much as", "as few as"),
+    *("close to", "upward of", "upwards of", "in excess of", "an estimated", "estimated", "just over", "just under"),
+    *("well over", "well under"),
+]
+
+
+@pytest.mark.parametrize(
+    "before", [f"{hedge} " for hedge in HEDGES] + ["Nearly ", "AS MANY AS ", "~", "~ ", "about \n"]
+)
+def test_every_hedge_makes_the_figure_approximate(before: str) -> None:
+    q = only(f"Officials counted {before}300 boats")
+    assert (q.value, q.unit, q.approximate) == (300.0, "boats", True)
+
+
+@pytest.mark.parametrize("before", ["", "the ", "of ", "to ", "as ", "more ", "a total of ", "about\t", "boats: "])
+def test_a_figure_without_a_hedge_is_exact(before: str) -> None:
+    q = only(f"Officials counted {before}300 boats")
+    assert (q.value, q.approximate) == (300.0, False)
+
+
 def test_a_year_counting_things_is_a_quantity() -> None:
     q = only("about 2000 people marched")
     assert (q.value, q.unit, q.approximate) == (2000.0, "people", True)
