@@ -3,8 +3,9 @@
 One article a line, in the schema of POST /v1/articles. Lines go in batches, one transaction each, so an
 interrupted import keeps every batch it finished. While a batch is written, the next one's claims are
 extracted in processes of their own, one a core (at a lower priority, beside a running service). Running
-it again finds those articles present (their `source` and `external_id`, or their content) and creates
-only the rest. A line that is not an article is reported with its number and why, and the others go on.
+it again finds those articles present (their `source` and `external_id`, or their content), extracts and
+creates only the rest: an interrupted import resumed goes through what it stored at the speed of reading.
+A line that is not an article is reported with its number and why, and the others go on.
 An archive is not news: its articles tell the sender's webhook subscriptions nothing, unless asked
 (`events`).
 """
@@ -22,7 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.articles.ingest import claim_rows, ingest_each
+from shared.articles.ingest import claim_rows, ingest_each, stored_already
 from shared.articles.schemas import ArticleCreate
 from shared.claims.offload import extraction_pool
 from shared.config import Settings
@@ -78,7 +79,7 @@ async def backfill(
     written = extracting = None  # the batch to write next, with its claims; the claims of the one after
     try:
         for batch in _batches(_read(path)):
-            extracting = _extract(pool, workers, batch, settings.claim_threshold)
+            extracting = _extract(sessions, pool, workers, batch, settings.claim_threshold)
             if written is not None:
                 await _ingest(sessions, settings, *written, submitted_by, summary, events)
                 progress(len(written[0]))
@@ -105,18 +106,25 @@ def _batches(items: Iterator[tuple[int, ArticleCreate | str]]) -> Iterator[list[
         yield batch
 
 
-def _extract(pool: ProcessPoolExecutor, workers: int, batch, threshold: float) -> asyncio.Future[list[list[dict]]]:
-    """The claim rows of the batch's articles, in order, worked out by the pool's processes at once."""
-    bodies = [item.body for _, item in batch if not isinstance(item, str)]
-    share = max(1, -(-len(bodies) // workers))  # a part for each process (ceiling division)
+def _extract(
+    sessions: async_sessionmaker[AsyncSession], pool: ProcessPoolExecutor, workers: int, batch, threshold: float
+) -> asyncio.Future[list[list[dict] | None]]:
+    """The claim rows of the batch's articles, in order, worked out by the pool's processes at once; None for
+    an article stored already (one the batch before stores is not known yet: ingest then finds it stored)."""
+    articles = [item for _, item in batch if not isinstance(item, str)]
     loop = asyncio.get_running_loop()
-    parts = [
-        loop.run_in_executor(pool, _rows_of, bodies[start : start + share], threshold)
-        for start in range(0, len(bodies), share)
-    ]
 
-    async def joined() -> list[list[dict]]:
-        return [rows for part in await asyncio.gather(*parts) for rows in part]
+    async def joined() -> list[list[dict] | None]:
+        async with sessions() as session:
+            stored = await stored_already(session, articles)
+        bodies = [article.body for article, present in zip(articles, stored, strict=True) if not present]
+        share = max(1, -(-len(bodies) // workers))  # a part for each process (ceiling division)
+        parts = [
+            loop.run_in_executor(pool, _rows_of, bodies[start : start + share], threshold)
+            for start in range(0, len(bodies), share)
+        ]
+        extracted = iter([rows for part in await asyncio.gather(*parts) for rows in part])
+        return [None if present else next(extracted) for present in stored]
 
     return asyncio.ensure_future(joined())
 

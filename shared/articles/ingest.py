@@ -11,12 +11,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, and_, insert, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.articles.models import Article
-from shared.articles.reading import read_article
 from shared.articles.schemas import CLAIMS_AT_ONCE, ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.claims.models import Claim
@@ -104,11 +103,12 @@ async def ingest_each(
     claim_threshold: float,
     submitted_by: str | None,
     events: bool = True,
-    rows: list[list[dict]] | None = None,
+    rows: list[list[dict] | None] | None = None,
 ) -> list[IngestResult | AppError]:
     """Several articles in the caller's transaction (a webhook batch, a backfill batch, or one article): each
     one's result, in the order given, or why it was refused. A refusal comes before anything of that article is
-    written, so the others go on. `rows`: each article's claim rows, when already worked out.
+    written, so the others go on. `rows`: each article's claim rows, when already worked out (None for one that
+    is worked out here: it was found stored before, when its rows were being worked out).
 
     The articles go in one statement and their claims and tasks in one each (a few hundred claims at a time): a
     backfill's hundred articles cost a few round trips, not three hundred. Articles are written in the order
@@ -137,7 +137,7 @@ async def ingest_each(
     for article, row in created:
         if row["extraction_note"]:
             found = []
-        elif rows is not None:
+        elif rows is not None and rows[article.index] is not None:
             found = rows[article.index]
         else:
             found = await off_loop(claim_rows, article.data.body, claim_threshold)
@@ -150,18 +150,35 @@ async def ingest_each(
         if events:
             await _tell(session, row, len(found), submitted_by)
 
-    for article in sent:  # the rest were stored before, or sent twice in this batch
-        if article.index in outcomes:
-            continue
+    # The rest were stored before, or sent twice in this batch: those stored before are read all at once.
+    rest = [article for article in sent if article.index not in outcomes]
+    earlier = [article for article in rest if not _created(outcomes.get(firsts[article.key()].index))]
+    stored = await _stored_before(session, earlier)
+    for article in rest:
         first = outcomes.get(firsts[article.key()].index)
-        try:
-            if isinstance(first, IngestResult) and first.created:
-                outcomes[article.index] = IngestResult(first.article, first.claims, created=False)
-            else:
-                outcomes[article.index] = await _stored_before(session, article, submitted_by)
-        except AppError as e:
-            outcomes[article.index] = e
+        if _created(first):
+            outcomes[article.index] = IngestResult(first.article, first.claims, created=False)
+        elif stored[article.key()].article["submitted_by"] != submitted_by:
+            outcomes[article.index] = Conflict(
+                "an article with this source and external id (or, without one, this content) was submitted by "
+                "another sender; use your own source name or external id"
+            )
+        else:
+            outcomes[article.index] = stored[article.key()]
     return [outcomes[k] for k in range(len(articles))]
+
+
+async def stored_already(session: AsyncSession, articles: list[ArticleCreate]) -> list[bool]:
+    """Whether each article is stored already under its key (its source and external id, or its content): a
+    backfill run again need not extract those again. One statement."""
+    sent = [_Sent(k, data, content_hash(data.title, data.body)) for k, data in enumerate(articles)]
+    found = await session.execute(select(Article.source, Article.external_id, Article.content_hash).where(_keyed(sent)))
+    keys = {_key(*row) for row in found}
+    return [article.key() in keys for article in sent]
+
+
+def _created(outcome: IngestResult | AppError | None) -> bool:
+    return isinstance(outcome, IngestResult) and outcome.created
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,18 +245,30 @@ async def _tell(session: AsyncSession, article: dict, claims: int, submitted_by:
     await emit(session, "article.processed", submitted_by, {**named, "claims": claims, "links": links})
 
 
-async def _stored_before(session: AsyncSession, article: _Sent, submitted_by: str | None) -> IngestResult:
-    """The same article accepted before: that one, handed back to its sender only."""
-    data = article.data
-    if data.external_id is not None:
-        same = [Article.source == data.source, Article.external_id == data.external_id]
-    else:
-        same = [Article.source == data.source, Article.content_hash == article.digest, Article.external_id.is_(None)]
-    existing, sender = (await session.execute(select(Article.id, Article.submitted_by).where(*same))).one()
-    if sender != submitted_by:
-        raise Conflict(
-            "an article with this source and external id (or, without one, this content) was submitted by "
-            "another sender; use your own source name or external id"
-        )
-    stored, claims = await read_article(session, existing)
-    return IngestResult(stored, claims, created=False)
+async def _stored_before(session: AsyncSession, articles: list[_Sent]) -> dict[tuple[str, str, str], IngestResult]:
+    """The articles accepted before under these keys, each with its claims in order of position: two statements
+    for any number (a batch sent again), not two an article."""
+    if not articles:
+        return {}
+    found = (await session.execute(select(*ARTICLE.c).where(_keyed(articles)))).mappings()
+    stored = {row["id"]: dict(row) for row in found}
+    claims: dict[int, list[dict]] = {article_id: [] for article_id in stored}
+    rows = await session.execute(
+        select(*CLAIM.c).where(CLAIM.c.article_id.in_(stored)).order_by(CLAIM.c.char_start, CLAIM.c.id)
+    )
+    for claim in rows.mappings():
+        claims[claim["article_id"]].append(dict(claim))
+    return {
+        _key(a["source"], a["external_id"], a["content_hash"]): IngestResult(a, claims[a["id"]], created=False)
+        for a in stored.values()
+    }
+
+
+def _keyed(articles: list[_Sent]) -> ColumnElement[bool]:
+    """The articles stored under these articles' keys; each kind of key is found through its unique index."""
+    by_id = {(a.data.source, a.data.external_id) for a in articles if a.data.external_id is not None}
+    by_content = {(a.data.source, a.digest) for a in articles if a.data.external_id is None}
+    return or_(
+        tuple_(Article.source, Article.external_id).in_(sorted(by_id)),
+        and_(Article.external_id.is_(None), tuple_(Article.source, Article.content_hash).in_(sorted(by_content))),
+    )

@@ -115,6 +115,36 @@ async def _some(db) -> bool:
     return await articles(db) >= 1000
 
 
+async def test_run_again_with_new_lines_among_the_old_extracts_and_creates_only_the_new(servers, db, tmp_path):
+    """The articles found stored are not extracted again: the claims of the rest must still be each one's own."""
+
+    def lines(numbers) -> str:
+        return "".join(
+            json.dumps({"title": f"Flood report {n}", "external_id": f"mixed-{n}", "body": f"The council said {n} "
+                        f"homes in Harlow Vale were flooded on Tuesday, {n % 7 + 2} more than the agency counted."})
+            + "\n" for n in numbers
+        )  # fmt: skip
+
+    path = tmp_path / "archive.jsonl"
+    path.write_text(lines(n for n in range(1, 301) if n % 3))  # 200 articles, in batches of 100
+    run, env = command(path, servers[0])
+    assert summary((await complete(run, env)).stdout) == (200, 0, 0)
+    path.write_text(lines(range(1, 301)))  # the 100 new ones among the 200 stored, in every batch
+    assert summary((await complete(run, env)).stdout) == (100, 200, 0)
+    stored: dict[str, list[str]] = {}
+    async with db() as session:
+        claims = await session.execute(
+            select(Article.external_id, Claim.text)
+            .join(Claim, Claim.article_id == Article.id)
+            .order_by(Article.external_id, Claim.char_start)
+        )
+        for external_id, text in claims:
+            stored.setdefault(external_id, []).append(text)
+        bodies = dict((await session.execute(select(Article.external_id, Article.body))).all())
+    assert len(bodies) == 300 and set(stored) == set(bodies)
+    assert all(stored[external_id] == [c.text for c in extract_claims(body)] for external_id, body in bodies.items())
+
+
 async def test_an_archive_tells_no_subscriber_unless_asked(servers, db, settings, tmp_path):
     """Importing is not publishing: the sender's webhook subscriptions hear of it only with --events."""
     async with db() as session, session.begin():

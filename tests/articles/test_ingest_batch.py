@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from shared.articles.ingest import _key, ingest_article, ingest_each
+from shared.articles.ingest import _key, ingest_article, ingest_each, stored_already
 from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.errors import AppError
@@ -98,6 +98,32 @@ async def test_a_batch_sent_again_finds_every_article_as_stored(db):
     assert [o.created for o in second] == [False] * 6
     assert [o.article["id"] for o in second] == [o.article["id"] for o in first][::-1]
     assert [o.claims for o in second] == [o.claims for o in first][::-1]
+
+
+async def test_stored_already_tells_each_kind_of_key_apart(db):
+    by_id = article(external_id="kept-1", title="By its id")
+    by_content = article(title="By its content")  # no external id: its source and content are its key
+    await ingest(db, [by_id, by_content])
+    asked = [
+        by_content,
+        article(external_id="kept-1", title="Another text, the same id"),  # the key is the id, not the text
+        article(external_id="kept-2", title="By its id"),
+        {**by_id, "source": "another-wire"},
+        {**by_content, "source": "another-wire"},
+        {**by_content, "external_id": "kept-3"},  # the same content, but keyed by an id not stored
+        {**by_content, "body": by_content["body"] + " More."},
+    ]
+    async with db() as session:
+        assert await stored_already(session, [ArticleCreate(**a) for a in asked]) == [True, True] + [False] * 5
+        assert await stored_already(session, []) == []
+
+
+async def test_an_article_given_without_its_claims_has_them_worked_out(db):
+    """A backfill gives no claims for an article it found stored; stored meanwhile or not, each gets its own."""
+    sent = [article(external_id="w-1"), article(external_id="w-2", body=TROOPS_BODY)]
+    first, second = await ingest(db, sent, rows=[None, claim_rows(2, "Given.")])
+    assert [c["text"] for c in first.claims] == [c.text for c in extract_claims(BODY)]
+    assert [c["text"] for c in second.claims] == ["Given."] * 2
 
 
 def claim_rows(count: int, text: str) -> list[dict]:
