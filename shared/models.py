@@ -15,7 +15,7 @@ from shared.integrations.models import (
     WebhookSubscription,
 )
 from shared.related.models import ClaimLink, ClaimMatchKey, ClaimSignature
-from shared.reports.models import claim_tally, verdict_tally
+from shared.reports.models import claim_tally, verdict_tally, work_tally
 from shared.review.models import ClaimEvent
 from shared.verification.models import TaskStatus, VerificationTask
 
@@ -43,4 +43,5 @@ __all__ = [
     "WebhookSubscription",
     "claim_tally",
     "verdict_tally",
+    "work_tally",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 from shared.db import create_engine
 from shared.models import Base
 from shared.related.matching import match_keys, signature
+from shared.reports import tallies
 from shared.schema import downgrade, upgrade
 from tests.conftest import _fresh_database
 
@@ -243,3 +244,71 @@ def test_a_claim_written_while_0010_runs_is_tallied(servers):
     asyncio.run(write_during(migration))
     migration.join(timeout=60)
     assert run(url, "SELECT (SELECT sum(claims) FROM claim_tally), count(*) FROM claim") == [(1, 1)]
+
+
+_REAL_COUNTS = """
+    SELECT 'articles', '', count(*) FROM article HAVING count(*) > 0
+    UNION ALL SELECT 'tasks', status, count(*) FROM verification_task GROUP BY 2
+    UNION ALL SELECT 'evidence', provider, count(*) FROM evidence GROUP BY 2
+    UNION ALL SELECT 'webhook_deliveries', status, count(*) FROM webhook_delivery GROUP BY 2
+    ORDER BY 1, 2
+"""
+_TALLIED = "SELECT kind, label, sum(total) FROM work_tally GROUP BY 1, 2 HAVING sum(total) <> 0 ORDER BY 1, 2"
+
+
+def test_the_work_tallies_count_what_was_stored_before_0012_and_each_write_after(servers):
+    """0012's totals start from what is stored and follow every insert, change of status and delete after it
+    (a claim deleted takes its task and evidence with it): summed, they are the tables' own counts, folded or
+    not."""
+    server_url, _ = servers
+    url = _fresh_database(server_url, "factcheck_migrations")
+    upgrade(url, "0011")
+    claims = "INSERT INTO claim (id, article_id, text, char_start, char_end, score, reasons, quantities, fingerprint)"
+    evidence = (
+        "INSERT INTO evidence (claim_id, provider, url, passage, passage_start, passage_end, relevance, signals, "
+        "content_hash) VALUES "
+    )
+    run(
+        url,
+        "INSERT INTO article (id, source, content_hash, title, body, language) VALUES "
+        "(1, 'Wire', 'h1', 't', 'b', 'en'), (2, 'Herald', 'h2', 't', 'b', 'en')",
+        f"{claims} VALUES (1, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f'), (2, 1, 'c', 0, 1, 0.9, '[]', '[]', 'f'), "
+        "(3, 2, 'c', 0, 1, 0.9, '[]', '[]', 'f')",
+        "INSERT INTO verification_task (claim_id, status) VALUES (1, 'done'), (2, 'done'), (3, 'pending')",
+        f"{evidence} (1, 'wire', 'u1', 'p', 0, 1, 0.5, '[]', 'h'), (1, 'search', 'u2', 'p', 0, 1, 0.5, '[]', 'h')",
+        "INSERT INTO integration (id, name, event_types, secret) VALUES (1, 'Desk', '{}', 's')",
+        "INSERT INTO webhook_subscription (id, integration_id, url, event_types) VALUES (1, 1, 'http://x', '{}')",
+        "INSERT INTO webhook_event (id, type, payload) VALUES (1, 'claim.verified', '{}')",
+        "INSERT INTO webhook_delivery (event_id, subscription_id, status) VALUES (1, 1, 'delivered'), (1, 1, 'failed')",
+    )
+    upgrade(url)
+    before = [("articles", "", 2), ("evidence", "search", 1), ("evidence", "wire", 1), ("tasks", "done", 2),
+              ("tasks", "pending", 1), ("webhook_deliveries", "delivered", 1),
+              ("webhook_deliveries", "failed", 1)]  # fmt: skip
+    assert run(url, _TALLIED) == run(url, _REAL_COUNTS) == before
+    run(
+        url,
+        "INSERT INTO article (id, source, content_hash, title, body, language) VALUES "
+        "(3, 'Wire', 'h3', 't', 'b', 'en')",
+        f"{claims} VALUES (4, 3, 'c', 0, 1, 0.9, '[]', '[]', 'f'), (5, 3, 'c', 0, 1, 0.9, '[]', '[]', 'f')",
+        "INSERT INTO verification_task (claim_id) VALUES (4), (5)",
+        "UPDATE verification_task SET status = 'queued' WHERE status = 'pending'",  # three at once
+        "UPDATE verification_task SET status = 'running' WHERE claim_id = 4",
+        "UPDATE verification_task SET attempts = attempts + 1",  # no change of status: no tally row
+        f"{evidence} (4, 'wire', 'u3', 'p', 0, 1, 0.5, '[]', 'h')",
+        f"{evidence} (4, 'wire', 'u3', 'p', 0, 1, 0.9, '[]', 'h') ON CONFLICT (claim_id, provider, url) "
+        "DO UPDATE SET relevance = excluded.relevance",
+        "INSERT INTO webhook_delivery (event_id, subscription_id) VALUES (1, 1)",
+        "UPDATE webhook_delivery SET status = 'sending' WHERE status = 'pending'",
+        "DELETE FROM claim WHERE id = 1",  # its task and both its evidence go with it
+        "DELETE FROM article WHERE id = 2",  # its claim and task too
+    )
+    after = [("articles", "", 2), ("evidence", "wire", 1), ("tasks", "done", 1), ("tasks", "queued", 1),
+             ("tasks", "running", 1), ("webhook_deliveries", "delivered", 1), ("webhook_deliveries", "failed", 1),
+             ("webhook_deliveries", "sending", 1)]  # fmt: skip
+    assert run(url, _TALLIED) == run(url, _REAL_COUNTS) == after
+    assert run(url, *tallies.FOLDS, _TALLIED) == after
+    assert run(url, "SELECT count(*) FROM work_tally") == [(len(after),)]  # one row each, the zeros gone
+    downgrade(url, "0011")
+    assert "work_tally" not in tables(url)
+    assert run(url, "SELECT count(*) FROM pg_proc WHERE prosrc LIKE '%work_tally%'") == [(0,)]

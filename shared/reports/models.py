@@ -1,4 +1,5 @@
-"""The daily tallies behind the reports, kept by the database's triggers (migration 0010).
+"""The daily tallies behind the reports, kept by the database's triggers (migration 0010), and the totals of
+`GET /metrics` (0012).
 
 Rows of changes, not one row per day: each writing statement adds its own (+1 for a claim created in a state,
 -1 and +1 for a claim that moved), so no two ingests wait for the same row; ``tallies.fold`` merges them now
@@ -29,4 +30,14 @@ verdict_tally = Table(
     Column("source", String(200), nullable=False),
     *(Column(name, BigInteger, nullable=False) for name in VERDICT_COUNTS),
     Index("ix_verdict_tally_day", "day"),
+)
+
+# The totals of the work by kind ("articles", "tasks", "evidence", "webhook_deliveries") and label (a status, a
+# provider; "" for articles), for `GET /metrics`: rows of changes too, folded with the others.
+work_tally = Table(
+    "work_tally",
+    Base.metadata,
+    Column("kind", String(30), nullable=False),
+    Column("label", String(50), nullable=False),
+    Column("total", BigInteger, nullable=False),
 )

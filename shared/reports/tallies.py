@@ -57,6 +57,7 @@ def _fold(table: str, keys: tuple[str, ...], counts: tuple[str, ...]) -> str:
 FOLDS = (  # the statements of a fold, for a caller with a bare connection
     _fold("claim_tally", ("day", "source", "state"), ("claims",)),
     _fold("verdict_tally", ("day", "source"), VERDICT_COUNTS),
+    _fold("work_tally", ("kind", "label"), ("total",)),
 )
 
 

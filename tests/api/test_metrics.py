@@ -25,12 +25,14 @@ async def test_metrics_count_requests_by_route_and_read_the_work_from_the_databa
     assert [s.value for s in families["factcheck_articles"].samples] == [1]
     assert families["factcheck_oldest_waiting_task_seconds"].samples[0].value >= 0
 
-    # A claim decided: the figures follow (they are read from the tallies the database keeps).
+    # A claim decided and its task done: the figures follow (they are read from the tallies the database keeps).
     async with db() as session, session.begin():
-        await session.execute(
-            text("UPDATE claim SET state = 'disputed' WHERE id = :c"), {"c": created["claims"][0]["id"]}
-        )
+        first = {"c": created["claims"][0]["id"]}
+        await session.execute(text("UPDATE claim SET state = 'disputed' WHERE id = :c"), first)
+        await session.execute(text("UPDATE verification_task SET status = 'done' WHERE claim_id = :c"), first)
     async with httpx.AsyncClient(base_url=api_url) as http:
         families = {f.name: f for f in text_string_to_metric_families((await http.get("/metrics")).text)}
     claims = {s.labels["state"]: s.value for s in families["factcheck_claims"].samples}
     assert claims == {"unverified": len(created["claims"]) - 1, "disputed": 1}
+    tasks = {s.labels["status"]: s.value for s in families["factcheck_tasks"].samples}
+    assert tasks["done"] == 1 and sum(tasks.values()) == len(created["claims"])
