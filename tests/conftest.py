@@ -29,6 +29,7 @@ TABLES = (
     "evidence", "verification_task", "claim", "article", "source_document", "feed", "api_key", "claim_event",
     "claim_signature", "claim_match_key", "claim_link", "integration", "webhook_receipt",
     "webhook_subscription", "webhook_event", "webhook_delivery", "webhook_attempt", "claim_tally", "verdict_tally",
+    "work_tally",
 )  # fmt: skip
 
 
