@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,6 +23,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
+
+# Two transactions each waiting for the other (a deadlock), or one that could not be serialised: PostgreSQL undid
+# this one, so nothing of it was saved, and run again it goes through. Two fact-checkers moving two linked
+# claims at the same moment can meet so: each transition updates the other claim's suggestion.
+_UNDONE_BY_A_CONCURRENT_CHANGE = frozenset(["40P01", "40001"])
+ATTEMPTS = 3  # of a unit of work the database undid so
+
+
+def undone_by_a_concurrent_change(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _UNDONE_BY_A_CONCURRENT_CHANGE
 
 
 class Base(DeclarativeBase):
@@ -61,6 +78,22 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
     """
     async with sessions() as session, session.begin():
         yield session
+
+
+async def retried(session: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
+    """``work()`` in a savepoint of the session's transaction, run again (``ATTEMPTS`` in all, a few ms apart, at
+    random so that the two do not meet again) when the database undid it for a concurrent change: rolled back to
+    the savepoint, the locks it took are let go and what it wrote is gone, and the rest of the transaction stays."""
+    for attempt in range(1, ATTEMPTS):
+        try:
+            async with session.begin_nested():
+                return await work()
+        except DBAPIError as exc:
+            if not undone_by_a_concurrent_change(exc):
+                raise
+        await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
+    async with session.begin_nested():  # the last attempt: what it raises is the caller's
+        return await work()
 
 
 async def keyset_page(session: AsyncSession, query, id_column, *, after: int | None, limit: int):

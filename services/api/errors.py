@@ -15,6 +15,7 @@ from starlette.routing import Match, Mount
 from starlette.types import Receive, Scope, Send
 
 from services.api.asgi import HttpMiddleware, on_response_start
+from shared.db import undone_by_a_concurrent_change
 from shared.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,6 @@ COMMON_RESPONSES = {
 
 # Failures of the servers behind the API, not of the request: the client may try again later.
 _UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError, RedisConnectionError)
-# Two transactions each waiting for the other (a deadlock), or one that could not be serialised: PostgreSQL undid
-# this one, so nothing of the request was saved, and sent again it goes through. Two fact-checkers moving two
-# linked claims at the same moment can meet so: each transition updates the other claim's suggestion.
-_UNDONE_BY_A_CONCURRENT_CHANGE = frozenset(["40P01", "40001"])
 
 
 def error_response(code: str, detail: str, status: int, **extra) -> JSONResponse:
@@ -117,7 +114,7 @@ class Unexpected(HttpMiddleware):
             if started:  # part of the answer is out (a stream broke off): nothing better to send
                 log.warning("%s %s broke off: %s", scope["method"], scope["path"], type(exc).__name__)
                 return
-            if getattr(getattr(exc, "orig", None), "sqlstate", None) in _UNDONE_BY_A_CONCURRENT_CHANGE:
+            if undone_by_a_concurrent_change(exc):  # and by then run again where that was safe (shared/db.py)
                 log.warning("%s %s: undone by a concurrent change (%s)", scope["method"], scope["path"], _cause(exc))
                 answer = error_response(
                     "busy", "a concurrent request changed the same data; nothing was saved: send it again", 503

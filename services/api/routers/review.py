@@ -11,6 +11,7 @@ from services.api.errors import error_responses
 from shared.auth.roles import Action
 from shared.claims.models import Claim, ClaimState
 from shared.claims.schemas import ClaimRead
+from shared.db import retried
 from shared.review import assignment, notes
 from shared.review.history import history
 from shared.review.queue import QueueFilter, Sort, Suggested, queue
@@ -55,7 +56,8 @@ ETAG_HEADER = {
         "Errors in order: 404, 403 (a reviewer reopening), 428, 400, 412, 409 `illegal_transition` (with "
         "`allowed`: the moves from the current state), 422 (with `evidence_ids`: those not of this claim). A move "
         "updates the suggestions of the claims linked to this one: if one of them is moved at the same moment, "
-        "one of the two may get 503 `busy` with `Retry-After`; nothing of it was saved, send it again."
+        "the two may meet in the database, which undoes one; that one is run again, and only if they meet three "
+        "times in a row is it 503 `busy` with `Retry-After`: nothing of it was saved, send it again."
     ),
     responses={200: {"headers": ETAG_HEADER}} | error_responses(400, 401, 403, 404, 409, 412, 422, 428),
 )
@@ -67,15 +69,18 @@ async def move(
     response: Response,
     if_match: Annotated[str | None, Header(description='The claim\'s ETag, e.g. `"3"`. Required (else 428).')] = None,
 ):
-    claim, _ = await transition(
-        session,
-        principal,
-        claim_id,
-        to=data.to,
-        rationale=data.rationale,
-        evidence_ids=data.evidence_ids,
-        if_match=if_match,
-    )
+    async def move_it():
+        return await transition(
+            session,
+            principal,
+            claim_id,
+            to=data.to,
+            rationale=data.rationale,
+            evidence_ids=data.evidence_ids,
+            if_match=if_match,
+        )
+
+    claim, _ = await retried(session, move_it)  # a deadlock with a linked claim's move: run again
     return _claim(claim, response)
 
 
