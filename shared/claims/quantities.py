@@ -90,7 +90,8 @@ _HEDGE_BEFORE = re.compile(
 )
 # How every hedge above ends: most figures have none, and testing these endings is many times faster than
 # searching the pattern back from the figure, so the pattern decides only when one of them is there (before
-# a line break too: "$" matches there).
+# a line break too: "$" matches there), or when the text is not ASCII: ignoring case, the pattern takes "İ" and
+# "ı" for "i", which no lowercasing does.
 _HEDGE_ENDINGS = (
     *(
         f"{word} "
@@ -271,7 +272,7 @@ def _parse(text: str, m: re.Match[str]) -> Quantity | None:
 
     # The longest hedge, "approximately ", is 14 characters (15 before a line break): no need to look further back.
     before = text[max(0, m.start() - 15) : m.start()]
-    approximate = before.casefold().removesuffix("\n").endswith(_HEDGE_ENDINGS) and bool(
+    approximate = (not before.isascii() or before.lower().removesuffix("\n").endswith(_HEDGE_ENDINGS)) and bool(
         _HEDGE_BEFORE.search(text, max(0, m.start() - 15), m.start())
     )
     hedge_after = _HEDGE_AFTER.match(text, end)
