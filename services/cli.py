@@ -272,7 +272,8 @@ def backfill_file(args: argparse.Namespace) -> int:
         upgrade(database_url)
 
         async def work() -> None:
-            engine = create_engine(database_url, pool_size=1, max_overflow=0)
+            # Two connections: one writes a batch while the other asks which articles of the next are stored.
+            engine = create_engine(database_url, pool_size=2, max_overflow=0)
             try:
                 await backfill(
                     session_factory(engine),

@@ -11,11 +11,16 @@ import sys
 
 from sqlalchemy import func, select
 
+from shared.articles.backfill import _extract
+from shared.articles.ingest import claim_rows, ingest_each
+from shared.articles.schemas import ArticleCreate
 from shared.claims.extraction import extract_claims
 from shared.claims.models import Claim
+from shared.claims.offload import extraction_pool
 from shared.integrations import outbound
 from shared.integrations.registry import create_integration
 from shared.models import Article, WebhookEvent
+from tests.support.articles import article
 from tests.support.services import ROOT
 from tests.support.waiting import eventually
 
@@ -143,6 +148,20 @@ async def test_run_again_with_new_lines_among_the_old_extracts_and_creates_only_
         bodies = dict((await session.execute(select(Article.external_id, Article.body))).all())
     assert len(bodies) == 300 and set(stored) == set(bodies)
     assert all(stored[external_id] == [c.text for c in extract_claims(body)] for external_id, body in bodies.items())
+
+
+async def test_a_batch_extracts_only_the_articles_not_stored(db, settings):
+    """The claims of a batch's articles stored already are not worked out again (None), the others' are."""
+    stored, new = ArticleCreate(**article(external_id="e-1")), ArticleCreate(**article(external_id="e-2"))
+    async with db() as session, session.begin():
+        await ingest_each(session, [stored], max_body_bytes=20_000, claim_threshold=0.5, submitted_by="Desk")
+    pool = extraction_pool(1)
+    try:
+        batch = [(1, stored), (2, "line 2: not an article"), (3, new), (4, stored)]
+        rows = await _extract(db, pool, 1, batch, 0.5)
+    finally:
+        pool.shutdown()
+    assert rows == [None, claim_rows(new.body, 0.5), None]
 
 
 async def test_an_archive_tells_no_subscriber_unless_asked(servers, db, settings, tmp_path):

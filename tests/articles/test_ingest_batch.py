@@ -112,9 +112,10 @@ async def test_stored_already_tells_each_kind_of_key_apart(db):
         {**by_content, "source": "another-wire"},
         {**by_content, "external_id": "kept-3"},  # the same content, but keyed by an id not stored
         {**by_content, "body": by_content["body"] + " More."},
+        {**by_id, "external_id": None},  # the content of the one stored by its id, keyed by content: not stored
     ]
     async with db() as session:
-        assert await stored_already(session, [ArticleCreate(**a) for a in asked]) == [True, True] + [False] * 5
+        assert await stored_already(session, [ArticleCreate(**a) for a in asked]) == [True, True] + [False] * 6
         assert await stored_already(session, []) == []
 
 

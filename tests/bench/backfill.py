@@ -1,5 +1,5 @@
 """Backfill: an archive of distinct articles imported from a JSON Lines file, as `factcheck import` does it
-(the same function, one connection, batches of 100 in one transaction each), into the benchmark's database."""
+(the same function, two connections, batches of 100 in one transaction each), into the benchmark's database."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _import(settings: Settings, path: Path, articles: int, progress) -> tuple[Su
         progress("backfill ", done[0], articles)
 
     async def work() -> None:
-        engine = create_engine(settings.database_url, pool_size=1, max_overflow=0)
+        engine = create_engine(settings.database_url, pool_size=2, max_overflow=0)  # as `factcheck import`
         try:
             await backfill(session_factory(engine), settings, path, submitted_by="bench", progress=advance,
                            summary=summary)  # fmt: skip
