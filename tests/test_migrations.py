@@ -298,12 +298,14 @@ def test_the_work_tallies_count_what_was_stored_before_0012_and_each_write_after
         f"{evidence} (4, 'wire', 'u3', 'p', 0, 1, 0.5, '[]', 'h')",
         f"{evidence} (4, 'wire', 'u3', 'p', 0, 1, 0.9, '[]', 'h') ON CONFLICT (claim_id, provider, url) "
         "DO UPDATE SET relevance = excluded.relevance",
+        "UPDATE evidence SET provider = 'search' WHERE claim_id = 4",  # by hand: the totals follow
+        "UPDATE article SET title = 'retitled'",  # nothing counted changes
         "INSERT INTO webhook_delivery (event_id, subscription_id) VALUES (1, 1)",
         "UPDATE webhook_delivery SET status = 'sending' WHERE status = 'pending'",
         "DELETE FROM claim WHERE id = 1",  # its task and both its evidence go with it
         "DELETE FROM article WHERE id = 2",  # its claim and task too
     )
-    after = [("articles", "", 2), ("evidence", "wire", 1), ("tasks", "done", 1), ("tasks", "queued", 1),
+    after = [("articles", "", 2), ("evidence", "search", 1), ("tasks", "done", 1), ("tasks", "queued", 1),
              ("tasks", "running", 1), ("webhook_deliveries", "delivered", 1), ("webhook_deliveries", "failed", 1),
              ("webhook_deliveries", "sending", 1)]  # fmt: skip
     assert run(url, _TALLIED) == run(url, _REAL_COUNTS) == after
