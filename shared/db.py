@@ -28,14 +28,19 @@ NAMING_CONVENTION = {
 T = TypeVar("T")
 
 # Two transactions each waiting for the other (a deadlock), or one that could not be serialised: PostgreSQL undid
-# this one, so nothing of it was saved, and run again it goes through. Two fact-checkers moving two linked
-# claims at the same moment can meet so: each transition updates the other claim's suggestion.
-_UNDONE_BY_A_CONCURRENT_CHANGE = frozenset(["40P01", "40001"])
-ATTEMPTS = 3  # of a unit of work the database undid so
+# this one, so nothing of it was saved. Two fact-checkers moving two linked claims at the same moment can meet
+# so: each transition updates the other claim's suggestion.
+_DEADLOCK = "40P01"
+_UNDONE_BY_A_CONCURRENT_CHANGE = frozenset([_DEADLOCK, "40001"])
+ATTEMPTS = 3  # of work undone by a deadlock
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.orig, "sqlstate", None) if isinstance(exc, DBAPIError) else None
 
 
 def undone_by_a_concurrent_change(exc: BaseException) -> bool:
-    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) in _UNDONE_BY_A_CONCURRENT_CHANGE
+    return _sqlstate(exc) in _UNDONE_BY_A_CONCURRENT_CHANGE
 
 
 class Base(DeclarativeBase):
@@ -82,14 +87,19 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 async def retried(session: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
     """``work()`` in a savepoint of the session's transaction, run again (``ATTEMPTS`` in all, a few ms apart, at
-    random so that the two do not meet again) when the database undid it for a concurrent change: rolled back to
-    the savepoint, the locks it took are let go and what it wrote is gone, and the rest of the transaction stays."""
+    random so that the two do not meet again) when the database undid it for a deadlock: rolled back to the
+    savepoint, the locks it took are let go and what it wrote is gone, and the rest of the transaction stays.
+
+    Only a deadlock: a serialisation failure (which READ COMMITTED, the service's level, never raises) needs the
+    whole transaction run again, as its snapshot is the transaction's. What the session holds unwritten is written
+    first, so that a rollback to the savepoint cannot drop it."""
+    await session.flush()
     for attempt in range(1, ATTEMPTS):
         try:
             async with session.begin_nested():
                 return await work()
         except DBAPIError as exc:
-            if not undone_by_a_concurrent_change(exc):
+            if _sqlstate(exc) != _DEADLOCK:
                 raise
         await asyncio.sleep(random.uniform(0.005, 0.05) * attempt)
     async with session.begin_nested():  # the last attempt: what it raises is the caller's
