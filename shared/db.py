@@ -91,9 +91,8 @@ async def retried(session: AsyncSession, work: Callable[[], Awaitable[T]]) -> T:
     savepoint, the locks it took are let go and what it wrote is gone, and the rest of the transaction stays.
 
     Only a deadlock: a serialisation failure (which READ COMMITTED, the service's level, never raises) needs the
-    whole transaction run again, as its snapshot is the transaction's. What the session holds unwritten is written
-    first, so that a rollback to the savepoint cannot drop it."""
-    await session.flush()
+    whole transaction run again, as its snapshot is the transaction's. What the session holds unwritten before
+    is written ahead of the savepoint (``begin_nested`` flushes first), so a rollback to it keeps that."""
     for attempt in range(1, ATTEMPTS):
         try:
             async with session.begin_nested():

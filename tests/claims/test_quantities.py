@@ -104,7 +104,8 @@ HEDGES = [
 
 
 @pytest.mark.parametrize(
-    "before", [f"{hedge} " for hedge in HEDGES] + ["Nearly ", "AS MANY AS ", "~", "~ ", "about \n"]
+    "before",
+    [f"{hedge} " for hedge in HEDGES] + ["Nearly ", "AS MANY AS ", "~", "~ ", "about \n", "ESTİMATED ", "almoſt "],
 )
 def test_every_hedge_makes_the_figure_approximate(before: str) -> None:
     q = only(f"Officials counted {before}300 boats")
