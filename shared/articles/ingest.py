@@ -151,11 +151,9 @@ async def ingest_each(
             await _tell(session, row, len(found), submitted_by)
 
     # The rest were stored before, or sent twice in this batch: those stored before are read all at once.
-    rest = [article for article in sent if article.index not in outcomes]
-    earlier = [article for article in rest if not _created(outcomes.get(firsts[article.key()].index))]
-    stored = await _stored_before(session, earlier)
-    for article in rest:
-        first = outcomes.get(firsts[article.key()].index)
+    rest = [(article, outcomes.get(firsts[article.key()].index)) for article in sent if article.index not in outcomes]
+    stored = await _stored_before(session, [article for article, first in rest if not _created(first)])
+    for article, first in rest:
         if _created(first):
             outcomes[article.index] = IngestResult(first.article, first.claims, created=False)
         elif stored[article.key()].article["submitted_by"] != submitted_by:
