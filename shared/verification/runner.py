@@ -46,19 +46,14 @@ async def start_task(
     claim. A run that has held it longer than `lease` is taken to be dead (its worker was killed).
     A task that keeps killing its workers is given up after `max_attempts`.
     """
-    abandoned = (VerificationTask.status == TaskStatus.running) & (VerificationTask.started_at < func.now() - lease)
+    task = VerificationTask.__table__  # a plain UPDATE: the ORM's bulk layer cost more CPU than the statement
+    abandoned = (task.c.status == TaskStatus.running) & (task.c.started_at < func.now() - lease)
     claimed = (
         await session.execute(
-            update(VerificationTask)
-            .where(
-                VerificationTask.id == task_id,
-                or_(
-                    VerificationTask.status.in_([TaskStatus.pending, TaskStatus.queued]),
-                    abandoned,
-                ),
-            )
-            .values(status=TaskStatus.running, attempts=VerificationTask.attempts + 1, started_at=func.now())
-            .returning(VerificationTask.claim_id, VerificationTask.attempts)
+            update(task)
+            .where(task.c.id == task_id, or_(task.c.status.in_([TaskStatus.pending, TaskStatus.queued]), abandoned))
+            .values(status=TaskStatus.running, attempts=task.c.attempts + 1, started_at=func.now())
+            .returning(task.c.claim_id, task.c.attempts)
         )
     ).one_or_none()
     if claimed is None:
@@ -95,16 +90,17 @@ async def finish_task(session: AsyncSession, task_id: int, claim_id: int, outcom
     # The task row first: it is locked until commit, so of two runs finishing at once (one woken past its
     # lease) only the first finishes it, and only that one tells the newsroom; the other adds no event.
     failed = outcome.nothing_worked
+    task = VerificationTask.__table__  # a plain UPDATE, as in start_task
     finished = await session.scalar(
-        update(VerificationTask)
-        .where(VerificationTask.id == task_id, VerificationTask.status.not_in(FINISHED))
+        update(task)
+        .where(task.c.id == task_id, task.c.status.not_in(FINISHED))
         .values(
             status=TaskStatus.failed if failed else TaskStatus.done,
             last_error=_summary(outcome.problems) if failed else None,
             problems=[asdict(p) for p in outcome.problems],
             finished_at=func.now(),
         )
-        .returning(VerificationTask.id)
+        .returning(task.c.id)
     )
     if outcome.findings:
         await session.execute(
