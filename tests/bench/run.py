@@ -183,6 +183,7 @@ def _figures() -> dict[str, Figure]:
         ("backfill", "backfill import from JSON Lines", "articles/s", 1_000, True, ""),
         ("backfill_again", "backfill: the same file again (a resumed import)", "articles/s", 1_000, True, ""),
         ("evidence", "evidence fetching, share of the concurrency limit", "%", 80, True, ""),
+        ("worker_cpu", "evidence: the worker's CPU for each claim verified", ms, None, False, ""),
         ("match_p95", "related: matching an article's 10 claims p95, 1M claims", ms, 20, False, ""),
         ("related_p95", "related: GET /v1/claims/{id}/related p95, 1M claims", ms, 20, False, ""),
         ("queue_p95", "queue page p95 at concurrency 16, 1M claims", ms, 20, False, ""),
@@ -290,6 +291,7 @@ def main() -> None:
             if verified["failed"]:
                 raise SystemExit(f"verification: {verified['failed']} tasks failed")
             figures["evidence"].values.append(100 * verified["claims_per_s"] / verified["limit_per_s"])
+            figures["worker_cpu"].values.append(verified["worker_cpu_ms_per_claim"])
         if "related" not in args.skip:
             large_url = large_database(server_url, args.large_claims)
             with api(large_url, redis_url, args.api_processes) as (base_url, pids):

@@ -23,6 +23,7 @@ from shared.evidence.fetcher import SafeFetcher, new_http_client
 from shared.evidence.providers.base import ClaimContext
 from shared.evidence.scoring import finding_from_page
 from shared.verification.models import VerificationTask
+from tests.soak.watch import cpu_seconds, process_tree
 from tests.support.services import running, service_env
 from tests.support.web import serve
 
@@ -124,10 +125,14 @@ def bench_verification(
             FACTCHECK_RELAY_INTERVAL_SECONDS="0.5",
             FACTCHECK_WORKER_THREADS=str(threads),
         )
-        with running("relay", *["worker"] * processes, env=env, log_dir=log_dir):
+        with running("relay", *["worker"] * processes, env=env, log_dir=log_dir) as (_relay, *workers):
             time.sleep(2)  # let the worker boot, so the figure is the steady state
+            # Each worker forks the processes that do the work: its whole tree is counted.
+            trees = [pid for worker in workers for pid in process_tree(worker.process.pid)]
+            cpu_before = cpu_seconds(trees)
             total = asyncio.run(_post_articles(settings, title, body, links, articles))
             seconds, failed = asyncio.run(_wait_until_finished(settings, total))
+            worker_cpu = cpu_seconds(trees) - cpu_before
         sequential = asyncio.run(_one_after_another(links, 3, env))
     in_flight = processes * min(threads * sources, concurrency)  # each process has its own limit
     return {
@@ -137,4 +142,5 @@ def bench_verification(
         "limit_per_s": in_flight / latency / sources,
         "in_flight": in_flight,
         "sequential_per_s": sequential,
+        "worker_cpu_ms_per_claim": 1000 * worker_cpu / total,  # what bounds the share once the worker is busy
     }

@@ -8,6 +8,7 @@ processes, and uvicorn its workers when asked for several.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,6 +134,18 @@ def rss_mb(pid: int) -> float:
     except (FileNotFoundError, ProcessLookupError):
         pass
     return 0.0
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user and system) the processes have used so far, together; a process gone counts 0."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime and stime, the 14th and 15th fields of stat
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def process_tree(pid: int) -> list[int]:
