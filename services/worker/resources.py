@@ -45,7 +45,8 @@ class WorkerResources(dramatiq.Middleware):
         global _current
         engine = create_engine(self.settings.database_url)
         sessions = session_factory(engine)
-        self._client = new_http_client()
+        # Fetches (fetch_concurrency at most) and webhook deliveries (one a thread at most) share the client.
+        self._client = new_http_client(connections=self.settings.fetch_concurrency + self.settings.worker_threads)
         _current = Resources(
             settings=self.settings,
             engine=engine,

@@ -573,13 +573,15 @@ class _Decoder:
         return self._zlib.decompress(data, max_length)
 
 
-def new_http_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
+def new_http_client(*, connections: int = 50, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClient:
     """The one way the process creates its shared HTTP client (for SafeFetcher and nothing unsafe).
 
     trust_env=False: never use proxies or certificates from environment variables (a proxy would make
     the connection, defeating address pinning). follow_redirects=False: the fetcher checks every hop.
     No cookies are kept: the client is shared by unrelated fetches, and requests go to pinned IP
     addresses, so a cookie jar would mix sites. `verify` exists for tests (an SSLContext with a test CA).
+    `connections`: at least as many as the process may have requests in flight (fetches and webhook deliveries);
+    with fewer, the rest wait for one inside their own time cap. Each may be kept alive for the next request.
     """
     return httpx.AsyncClient(
         trust_env=False,
@@ -587,7 +589,7 @@ def new_http_client(*, verify: ssl.SSLContext | bool = True) -> httpx.AsyncClien
         http2=False,  # one request per connection at a time (see SafeFetcher._pinned_request on pooling)
         verify=verify,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=10, keepalive_expiry=15.0),
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=15.0),
         timeout=httpx.Timeout(10.0, connect=3.0),
     )
 
