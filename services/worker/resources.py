@@ -46,7 +46,7 @@ class WorkerResources(dramatiq.Middleware):
         engine = create_engine(self.settings.database_url)
         sessions = session_factory(engine)
         # Fetches (fetch_concurrency at most) and webhook deliveries (one a thread at most) share the client.
-        self._client = new_http_client(connections=self.settings.fetch_concurrency + self.settings.worker_threads)
+        self._client = new_http_client(connections=self.settings.fetch_concurrency + worker.worker_threads)
         _current = Resources(
             settings=self.settings,
             engine=engine,

@@ -127,8 +127,11 @@ def bench_verification(
         )
         with running("relay", *["worker"] * processes, env=env, log_dir=log_dir) as (_relay, *workers):
             time.sleep(2)  # let the worker boot, so the figure is the steady state
-            # Each worker forks the processes that do the work: its whole tree is counted.
+            # Each worker forks the processes that do the work (by now: they fork as the worker starts): its whole
+            # tree is counted.
             trees = [pid for worker in workers for pid in process_tree(worker.process.pid)]
+            if len(trees) <= len(workers):
+                raise SystemExit("verification: the workers have not started their processes")
             cpu_before = cpu_seconds(trees)
             total = asyncio.run(_post_articles(settings, title, body, links, articles))
             seconds, failed = asyncio.run(_wait_until_finished(settings, total))

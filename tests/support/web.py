@@ -182,6 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of connects beyond it is dropped by the kernel and tried
+    # again a second later, which no real web server (a backlog of hundreds) would do to its clients.
+    request_queue_size = 128
     web: WebServer
 
     def handle_error(self, request: object, client_address: object) -> None:
