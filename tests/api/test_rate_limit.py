@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support.rate_window import clear_of_a_minute_boundary
 from tests.support.services import api_server
 
 
@@ -12,6 +13,7 @@ async def test_a_key_over_its_rate_gets_429_across_processes_and_health_is_exemp
     auth = {"Authorization": f"Bearer {keys['reviewer']}"}
     with api_server(limited) as first, api_server(limited) as second:  # two API processes, one Redis
         async with httpx.AsyncClient(timeout=30, headers=auth) as http:
+            await clear_of_a_minute_boundary()
             answers = [await http.get(f"{(first, second)[n % 2]}/v1/claims") for n in range(6)]
             assert [a.status_code for a in answers] == [200] * 5 + [429]
             refused = answers[-1]

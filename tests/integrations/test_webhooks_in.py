@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook
 from shared.integrations.registry import create_integration, rotate_secret
 from shared.models import Article, Claim, Integration, WebhookReceipt
 from tests.support.articles import article
+from tests.support.rate_window import clear_of_a_minute_boundary
 from tests.support.services import ROOT, api_server
 
 
@@ -244,6 +245,7 @@ async def test_an_integration_over_its_rate_gets_429(settings, db, integration):
     limited = settings.model_copy(update={"rate_limit_per_minute": 3})
     with api_server(limited) as api:
         async with httpx.AsyncClient(base_url=api) as http:
+            await clear_of_a_minute_boundary()
             statuses = []
             for n in range(4):
                 body = json.dumps(article(external_id=f"rate-{n}")).encode()
