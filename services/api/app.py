@@ -15,7 +15,7 @@ from services.api.openapi import document_what_code_checks
 from services.api.request_ids import RequestIds
 from services.api.routers import articles, claims, extract, health, integrations, metrics, reports, review, web
 from shared.auth.keys import RecentKeys
-from shared.claims import offload
+from shared.claims import model, offload
 from shared.config import Settings, get_settings
 from shared.db import create_engine, session_factory
 
@@ -47,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = session_factory(app.state.engine)
         app.state.redis = aioredis.Redis.from_url(settings.redis_url)
         app.state.keys = RecentKeys(settings.key_cache_seconds)
+        # The check-worthiness weights (1.2 MB of JSON) are read now, not by the first articles: each would wait
+        # for them, and the threads extracting the first few at once would each read them.
+        model.shipped()
         try:
             yield
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from shared.claims import model
 from shared.config import Settings
 from shared.embedded import free_port
 from shared.integrations.registry import EVENT_TYPES
@@ -23,6 +24,12 @@ def test_not_ready_when_redis_is_unreachable(settings):
         response = httpx.get(f"{url}/readyz", timeout=10)
     assert response.status_code == 503
     assert response.json()["error"] == "not_ready" and "redis unreachable" in response.json()["detail"]
+
+
+def test_the_api_reads_the_claim_weights_as_it_starts_not_with_the_first_article(settings):
+    model.shipped.cache_clear()  # as in a new process
+    with api_server(settings) as url:
+        assert url and model.shipped.cache_info().currsize == 1  # before any request
 
 
 async def test_every_operation_declares_its_errors_in_the_one_shape(client):
