@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import dramatiq
+import uvloop
 from dramatiq.middleware import AsyncIO
 
 from services.worker.resources import WorkerResources
@@ -18,6 +21,9 @@ if not settings.database_url or not settings.redis_url:
     raise SystemExit("FACTCHECK_DATABASE_URL and FACTCHECK_REDIS_URL must be set (`make run` sets them)")
 
 broker = queue.create_broker(settings.redis_url)
+# The event loop the AsyncIO middleware makes for the tasks (asyncio.new_event_loop) is uvloop's, as uvicorn
+# makes the API's: it reads and writes the sockets of the fetches and of the database in C.
+asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 # AsyncIO first: dramatiq boots middleware in order and shuts it down in reverse, so the event loop
 # is running both when the resources are made and when they are closed.
 broker.add_middleware(AsyncIO())
