@@ -42,14 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # The check-worthiness weights (1.2 MB of JSON) are read now, not by the first articles: each would wait
+        # for them, and the threads extracting the first few at once would each read them. First, so that a
+        # missing or damaged file stops the start with nothing opened yet.
+        model.shipped()
         app.state.settings = settings
         app.state.engine = create_engine(settings.database_url)
         app.state.sessions = session_factory(app.state.engine)
         app.state.redis = aioredis.Redis.from_url(settings.redis_url)
         app.state.keys = RecentKeys(settings.key_cache_seconds)
-        # The check-worthiness weights (1.2 MB of JSON) are read now, not by the first articles: each would wait
-        # for them, and the threads extracting the first few at once would each read them.
-        model.shipped()
         try:
             yield
         finally:

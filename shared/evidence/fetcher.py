@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import ipaddress
 import math
 import random
@@ -146,8 +147,10 @@ _NOT_PUBLIC: list[tuple[str, Callable[[IPAddress], bool]]] = [
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
-    """Resolve with the operating system (non-blocking, via the event loop's thread pool)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    """Resolve with the operating system, in a thread of the default pool (min(32, cores + 4) threads), as asyncio's
+    own ``loop.getaddrinfo`` does: uvloop's, the worker's loop, would queue every lookup for libuv's pool of 4."""
+    call = functools.partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().run_in_executor(None, call)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))  # unique, in the OS's preferred order
 
 
