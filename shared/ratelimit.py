@@ -24,21 +24,24 @@ class RateLimited(AppError):
     code = "rate_limited"
 
 
+WINDOW_SECONDS = 60  # a caller's requests are counted in fixed windows of this length
+
+
 async def check(client: aioredis.Redis, who: str, per_minute: int) -> None:
     """Count one request of `who` ("key:12", "integration:3"); RateLimited past `per_minute` (0: no limit)."""
     if per_minute <= 0:
         return
     now = time.time()
-    window = int(now // 60)
+    window = int(now // WINDOW_SECONDS)
     name = f"ratelimit:{who}:{window}"
     try:
         async with client.pipeline(transaction=False) as pipe:
-            count, _ = await pipe.incr(name).expire(name, 120).execute()
+            count, _ = await pipe.incr(name).expire(name, 2 * WINDOW_SECONDS).execute()
     except (RedisError, OSError) as e:
         log.warning("rate limit not checked, Redis unavailable (%s)", type(e).__name__)
         return
     if count > per_minute:
-        retry_after = max(1, int((window + 1) * 60 - now) + 1)
+        retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now) + 1)
         raise RateLimited(
             f"more than {per_minute} requests in a minute from this caller; try again in {retry_after} s",
             extra={"retry_after": retry_after},

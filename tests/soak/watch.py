@@ -136,15 +136,21 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _stat_fields(stat: Path) -> list[str]:
+    """The fields of a /proc/<pid>/stat after the command name (which may hold spaces); none once it has ended."""
+    try:
+        return stat.read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """CPU time (user and system) the processes have used so far, together; a process gone counts 0."""
     ticks = 0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime, the 14th and 15th fields of stat
+        fields = _stat_fields(Path(f"/proc/{pid}/stat"))
+        if fields:
+            ticks += int(fields[11]) + int(fields[12])  # utime and stime, the 14th and 15th fields of stat
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -152,11 +158,9 @@ def process_tree(pid: int) -> list[int]:
     """`pid` and all its descendants, from the parent of each process in /proc."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()  # after the command name, which may hold spaces
-        except (FileNotFoundError, ProcessLookupError):
-            continue  # ended meanwhile
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        fields = _stat_fields(stat)
+        if fields:
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
     tree, todo = [], [pid]
     while todo:
         current = todo.pop()
