@@ -142,24 +142,12 @@ class Model:
 
     def weigh(self, words: list[str]) -> Weighed:
         """What the score and the reasons of a sentence's lowercase words are made of."""
-        # The API scores in several threads: each call keeps its own reference to the cache, and a full
-        # cache is replaced, never cleared under another thread's feet.
-        by_word = self._by_word
-        new = set(words).difference(by_word)
-        if len(by_word) + len(new) > _WORD_CACHE:
-            by_word, new = {}, set(words)
-            self._by_word = by_word
-        for word, folded_word in zip(new, fold(list(new)), strict=True):
-            letters = letter_grams(folded_word)
-            by_word[word] = (
-                sys.intern(folded_word),
-                self.words.get(folded_word, 0.0),
-                sum(map(self.letters.get, letters, repeat(0.0))),
-                len(letters),
-            )
-        folded, unigrams, letter_sums, letter_counts = (
-            zip(*map(by_word.__getitem__, words), strict=True) if words else ((), (), (), ())
-        )
+        if not words:
+            return Weighed((), (), [], (), ())
+        try:  # nearly always every word is known: no set of the new ones is built
+            folded, unigrams, letter_sums, letter_counts = zip(*map(self._by_word.__getitem__, words), strict=True)
+        except KeyError:
+            folded, unigrams, letter_sums, letter_counts = zip(*map(self._learn(words).__getitem__, words), strict=True)
         pair_keys = list(zip(folded, folded[1:], strict=False))
         by_pair = self._by_pair
         pairs = list(map(by_pair.get, pair_keys))
@@ -168,6 +156,25 @@ class Model:
                 by_pair = self._by_pair = {}
             pairs = [by_pair.setdefault(pair, self._pairs.get(pair, 0.0)) for pair in pair_keys]
         return Weighed(folded, unigrams, pairs, letter_sums, letter_counts)
+
+    def _learn(self, words: list[str]) -> dict[str, tuple[str, float, float, int]]:
+        """The cache of words' weights, with ``words`` in it."""
+        # The API scores in several threads: each call keeps its own reference to the cache, and a full
+        # cache is replaced, never cleared under another thread's feet.
+        by_word = self._by_word
+        new = set(words).difference(by_word)
+        if len(by_word) + len(new) > _WORD_CACHE:
+            by_word, new = {}, set(words)
+        for word, folded_word in zip(new, fold(list(new)), strict=True):
+            letters = letter_grams(folded_word)
+            by_word[word] = (
+                sys.intern(folded_word),
+                self.words.get(folded_word, 0.0),
+                sum(map(self.letters.get, letters, repeat(0.0))),
+                len(letters),
+            )
+        self._by_word = by_word
+        return by_word
 
     def reasons(self, words: list[str], cues: dict[str, str], weighed: Weighed | None = None) -> tuple[str, ...]:
         """The cues and wording that moved the score most, strongest first; "against: ..." when down."""

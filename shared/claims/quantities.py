@@ -232,7 +232,8 @@ def _stands_alone(text: str, m: re.Match[str]) -> bool:
         return before == "-" and text[start - 2].isdigit()  # "10-12" is a range, "F-16" a name
     end = m.end()
     after = text[end] if end < len(text) else " "
-    if m.group("num") and not m.group("scale") and not m.group("short"):
+    number, scale, short = m.group("num", "scale", "short")
+    if number and not scale and not short:
         if after.isalpha() and not _UNIT_AFTER.match(text, end):
             return False  # "3rd", "5G"
         if after in ":/" and end + 1 < len(text) and text[end + 1].isdigit():
@@ -241,20 +242,18 @@ def _stands_alone(text: str, m: re.Match[str]) -> bool:
 
 
 def _parse(text: str, m: re.Match[str]) -> Quantity | None:
-    cur = (m.group("cur") or "").strip()
+    cur, number, scale, short, words = m.group("cur", "num", "scale", "short", "words")
+    cur = (cur or "").strip()
     end = m.end()
-    if m.group("num"):
-        number = m.group("num")
+    if number:
         value = float(number.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
-        if m.group("scale"):
-            value *= _MULTIPLIERS[m.group("scale")]
-        short = m.group("short")
+        if scale:
+            value *= _MULTIPLIERS[scale]
         if short == "m" and not cur:
             end = m.end("num")  # without a currency "5m" is five metres, not five million
         elif short:
             value *= _SHORT_SCALES[short]
     else:
-        words = m.group("words")
         if words.lower() == "one" or _previous_word(text, m.start()) in _REFERENTIAL:
             return None  # "one of the ...", "the two nations"
         value = _words_value(words)
@@ -283,8 +282,8 @@ def _parse(text: str, m: re.Match[str]) -> Quantity | None:
 
 def _is_year(text: str, m: re.Match[str], quantity: Quantity) -> bool:
     """ "in 2024", "since 1998": a year, not 2,024 of something; "about 2000 people" is a count."""
-    number = m.group("num")
-    if not number or m.group("cur") or m.group("scale") or m.group("short") or not _YEAR.fullmatch(number):
+    cur, number, scale, short = m.group("cur", "num", "scale", "short")
+    if not number or cur or scale or short or not _YEAR.fullmatch(number):
         return False
     if quantity.unit is None or _previous_word(text, m.start()) in _DATE_PREPOSITIONS:
         return True

@@ -21,7 +21,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, count
 
 from shared.claims import model
 from shared.claims.quantities import Quantity, find_quantities_and_dates
@@ -298,12 +298,19 @@ class People:
     by_token: dict[str, str] = field(default_factory=dict)  # "Kim" -> "Kim Jong-un"
     latest: str | None = None  # the person mentioned last
     latest_by_role: dict[str, str] = field(default_factory=dict)  # "mayor" -> the mayor mentioned last
+    # by_token with the possessives too ("Kim's" -> "Kim Jong-un"): a sentence's mentions are then found by
+    # looking its words up in C, not one by one.
+    mentions: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, role: str | None) -> None:
         if name not in self.roles:
             self.roles[name] = role
             for token in name.split():
-                self.by_token.setdefault(token, name)
+                if token not in self.by_token:
+                    self.by_token[token] = name
+                    for mention in (token, f"{token}'s", f"{token}\u2019s"):
+                        if _strip_possessive(mention) == token:
+                            self.mentions.setdefault(mention, name)
         self._touch(name)
 
     def canonical(self, name: str) -> str:
@@ -318,7 +325,11 @@ class People:
 
     def remember(self, tokens: _Tokens, text: str) -> None:
         """Learn "leader Kim Jong-un" and "Jane Doe, a spokeswoman"; note who was mentioned."""
-        texts = tokens.texts
+        texts, mentions = tokens.texts, self.mentions
+        if _TITLES.isdisjoint(tokens.lowers):  # most sentences introduce nobody: only mentions to note
+            for i in compress(count(), map(mentions.__contains__, texts)):
+                self._touch(mentions[texts[i]])
+            return
         for i, lower in enumerate(tokens.lowers):
             word = texts[i]
             if lower in ROLES or (lower in HONORIFICS and word[0].isupper()):
@@ -327,7 +338,7 @@ class People:
                     self.add(name, lower if lower in ROLES else None)
                 elif word[0].islower():
                     self._appositive(tokens, i, text)
-            if word[0].isupper() and (name := self.by_token.get(_strip_possessive(word))):
+            if name := mentions.get(word):
                 self._touch(name)
 
     def _appositive(self, tokens: _Tokens, role_index: int, text: str) -> None:

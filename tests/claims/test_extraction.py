@@ -112,6 +112,17 @@ def test_attributions() -> None:
     assert budget["She said the union"].attribution == "Marta Jensen"  # the most recent person
 
 
+@pytest.mark.parametrize(
+    ("mention", "expected"), [("Okafor\u2019s deputy", "Helen Okafor"), ("The deputy", "Ana Ruiz")]
+)
+def test_a_pronoun_refers_to_the_person_mentioned_last_possessives_included(mention: str, expected: str) -> None:
+    body = (
+        "Mayor Helen Okafor opened the briefing in Riverton. Dr. Ana Ruiz spoke next. "
+        f"{mention} handed out the figures. She said 4,000 homes were flooded."
+    )
+    assert score_sentences(body)[-1].attribution == expected
+
+
 def test_reasons_name_the_cues_in_words() -> None:
     claims = claims_by_start(FLOOD)
     assert "an approximate figure: 12,000 residents" in claims["Floodwaters from the swollen"].reasons
