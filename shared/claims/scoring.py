@@ -28,7 +28,7 @@ from shared.claims.quantities import Quantity, find_quantities_and_dates
 from shared.claims.sentences import Sentence
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see Sentence
 class ScoredSentence:
     text: str
     start: int

@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's constructor sets each field through object.__setattr__, four times the cost,
+# and the extractor makes one for every sentence.
+@dataclass(slots=True)
 class Sentence:
     text: str
     start: int
