@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the service with its development tools
+install: $(STAMP) ## Create .venv (from python3, or PYTHON=...) and install the service with its development tools
 
 run: $(STAMP) ## Start everything (embedded PostgreSQL and Redis unless FACTCHECK_DATABASE_URL/REDIS_URL are set)
 	$(BIN)/factcheck run

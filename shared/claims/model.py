@@ -164,7 +164,8 @@ class Model:
         by_word = self._by_word
         new = set(words).difference(by_word)
         if len(by_word) + len(new) > _WORD_CACHE:
-            by_word, new = {}, set(words)
+            by_word = self._by_word = {}
+            new = set(words)
         for word, folded_word in zip(new, fold(list(new)), strict=True):
             letters = letter_grams(folded_word)
             by_word[word] = (
@@ -173,7 +174,6 @@ class Model:
                 sum(map(self.letters.get, letters, repeat(0.0))),
                 len(letters),
             )
-        self._by_word = by_word
         return by_word
 
     def reasons(self, words: list[str], cues: dict[str, str], weighed: Weighed | None = None) -> tuple[str, ...]:
