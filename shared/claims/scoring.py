@@ -430,7 +430,8 @@ def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSe
     text = sentence.text
     tokens = _Tokens(text)
     found = _cues(sentence, tokens, people)
-    people.remember(tokens, text)
+    if not sentence.is_heading:  # a title-case heading capitalises every word: where a name ends cannot be told
+        people.remember(tokens, text)
     words = tokens.lowers
     weigher = model.shipped()
     weighed = weigher.weigh(words)

@@ -124,6 +124,12 @@ def test_a_pronoun_refers_to_the_person_mentioned_last_possessives_included(ment
     assert score_sentences(body)[-1].attribution == expected
 
 
+def test_a_title_case_heading_names_no_one() -> None:
+    # Every word of such a heading is capitalised: "Helen Okafor Orders" would be taken for a name.
+    [claim] = extract_claims("Mayor Helen Okafor Orders Evacuation\n\nOkafor said 4,000 homes were flooded on Monday.")
+    assert claim.attribution == "Okafor"
+
+
 def test_reasons_name_the_cues_in_words() -> None:
     claims = claims_by_start(FLOOD)
     assert "an approximate figure: 12,000 residents" in claims["Floodwaters from the swollen"].reasons
