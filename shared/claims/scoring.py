@@ -342,23 +342,51 @@ class People:
                 self._touch(name)
 
     def _appositive(self, tokens: _Tokens, role_index: int, text: str) -> None:
-        # "Jane Doe, a spokeswoman for ...": up to three words between the article and the role.
-        texts, lowers = tokens.texts, tokens.lowers
+        """The name before a comma that a role follows: "Jane Doe, a spokeswoman for ..." (up to three words
+        between the article and the role), or without an article "Tomas Ek, chief executive of ..." and
+        "Maren Lindqvist, union secretary, said" (up to two words before the role, and the phrase going on
+        as a role does: "Across North America, analyst estimates rose" names no one)."""
+        lowers = tokens.lowers
+        role = lowers[role_index]
         for k in range(role_index - 1, max(-1, role_index - 5), -1):
             if lowers[k] in ("a", "an", "the"):
                 if k >= 2 and "," in text[tokens.end(k - 1) : tokens.start(k)]:
-                    j = k - 1
-                    while j >= 0 and k - j <= 3 and texts[j][0].isupper():
-                        j -= 1
-                    if k - 1 - j >= 2:
-                        self.add(" ".join(texts[j + 1 : k]), lowers[role_index])
+                    self._name_before(tokens, k, role)
                 return
+        if not _role_goes_on(tokens, role_index, text):
+            return
+        for k in range(role_index, max(0, role_index - 3), -1):
+            if "," in text[tokens.end(k - 1) : tokens.start(k)]:
+                self._name_before(tokens, k, role)
+                return
+            if not tokens.texts[k - 1].islower():
+                return
+
+    def _name_before(self, tokens: _Tokens, k: int, role: str) -> None:
+        """The two or three capitalised words right before token ``k``, as a person with ``role``."""
+        texts = tokens.texts
+        j = k - 1
+        while j >= 0 and k - j <= 3 and texts[j][0].isupper():
+            j -= 1
+        if k - 1 - j >= 2:
+            self.add(" ".join(texts[j + 1 : k]), role)
 
     def _touch(self, name: str) -> None:
         self.latest = name
         role = self.roles.get(name)
         if role:
             self.latest_by_role[role] = name
+
+
+# After a role, what goes on as a role phrase does: "chief executive of", "spokeswoman for".
+_ROLE_PHRASE_WORDS = ROLES | _word_set("of for at with to")
+
+
+def _role_goes_on(tokens: _Tokens, i: int, text: str) -> bool:
+    """Whether the role at token ``i`` ends its sentence or its clause, or a role phrase goes on after it."""
+    if i + 1 == len(tokens) or "," in text[tokens.end(i) : tokens.start(i + 1)]:
+        return True
+    return tokens.lowers[i + 1] in _ROLE_PHRASE_WORDS
 
 
 def _capitalised_run(texts: list[str], i: int) -> str | None:

@@ -124,6 +124,20 @@ def test_a_pronoun_refers_to_the_person_mentioned_last_possessives_included(ment
     assert score_sentences(body)[-1].attribution == expected
 
 
+@pytest.mark.parametrize(
+    ("introduced", "expected"),
+    [
+        ('"We are losing money," said Tomas Ek, chief executive of the Halvorsen Chamber of Commerce.', "Tomas Ek"),
+        ("Maren Lindqvist, union secretary, met the mediator on Friday.", "Maren Lindqvist"),
+        ("Jane Doe, a spokeswoman for the union, met the mediator on Friday.", "Jane Doe"),
+        ("Across North America, analyst estimates rose by 4% last year.", None),  # no role phrase: no one
+    ],
+)
+def test_a_name_with_its_role_after_a_comma_is_whom_he_or_she_refers_to(introduced: str, expected: str) -> None:
+    last = score_sentences(f"{introduced} He said 140 member companies had reported delays.")[-1]
+    assert last.attribution == expected
+
+
 def test_a_title_case_heading_names_no_one() -> None:
     # Every word of such a heading is capitalised: "Helen Okafor Orders" would be taken for a name.
     [claim] = extract_claims("Mayor Helen Okafor Orders Evacuation\n\nOkafor said 4,000 homes were flooded on Monday.")
