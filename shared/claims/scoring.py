@@ -270,6 +270,10 @@ ROLES = _word_set(
 )
 HONORIFICS = _word_set("mr mrs ms dr prof gen sen rep gov")
 _TITLES = ROLES | HONORIFICS
+# One or two lowercase words, then a role and a capitalised word: "opposition transport spokesperson Lars Dahl".
+_DESCRIBED_ROLE = re.compile(
+    r"\s*(?:[a-z][\w'\u2019-]*\s+){1,2}(?=(?:" + "|".join(sorted(ROLES, key=len, reverse=True)) + r")\s+[A-Z])"
+)
 _SOURCE_NOUNS = ROLES | _word_set(
     """officials reports report sources police analysts experts witnesses residents authorities
     investigators prosecutors researchers scientists economists forecasters data figures statistics
@@ -718,11 +722,12 @@ def _subject_before(text: str, verb_start: int, people: People) -> tuple[str | N
     if i < 0:
         return None
     if tokens[i].group() == ",":
-        # "Marta Jensen, a spokeswoman for the union, said": skip the apposition back to the name.
+        # "Marta Jensen, a spokeswoman for the union, said", "Maren Lindqvist, union secretary, said": skip the
+        # apposition back to the name.
         k = i - 1
         while k >= 0 and i - k <= 12 and tokens[k].group() != ",":
             k -= 1
-        if k < 1 or tokens[k + 1].group().lower() not in ("a", "an", "the"):
+        if k < 1 or not _opens_apposition([t.group() for t in tokens[k + 1 : k + 4]]):
             return None
         i = k - 1
     word = tokens[i].group()
@@ -770,8 +775,24 @@ def _is_source(words: list[str]) -> bool:
     )
 
 
+def _opens_apposition(words: list[str]) -> bool:
+    """An article ("a spokeswoman for"), or a role after at most two lowercase words ("union secretary")."""
+    if words and words[0].lower() in ("a", "an", "the"):
+        return True
+    for word in words:
+        if word in ROLES:
+            return True
+        if not word.islower():
+            return False
+    return False
+
+
 def _source_after(text: str, pos: int) -> str | None:
     """The source named after "according to" or an inverted "said": up to the next comma or verb."""
+    # "said opposition transport spokesperson Lars Dahl": the words before the role describe it.
+    described = _DESCRIBED_ROLE.match(text, pos)
+    if described:
+        pos = described.end()
     words = []
     for t in _SUBJECT_TOKEN.finditer(text, pos, min(len(text), pos + 160)):
         word = t.group()

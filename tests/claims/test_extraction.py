@@ -138,6 +138,20 @@ def test_a_name_with_its_role_after_a_comma_is_whom_he_or_she_refers_to(introduc
     assert last.attribution == expected
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("Maren Lindqvist, union secretary, said 2,300 members had voted to strike.", "Maren Lindqvist"),
+        ("Colin Powell, our secretary of state, announced that talks would go on.", "Colin Powell"),
+        ('"Families pay more for food," said opposition transport spokesperson Lars Dahl.', "Lars Dahl"),
+        ("The port, closed since Monday, said 40 ships were waiting.", None),  # no role: no apposition
+    ],
+)
+def test_a_source_described_by_its_role_without_an_article(sentence: str, source: str | None) -> None:
+    [scored] = score_sentences(sentence)
+    assert scored.attribution == source
+
+
 def test_a_title_case_heading_names_no_one() -> None:
     # Every word of such a heading is capitalised: "Helen Okafor Orders" would be taken for a name.
     [claim] = extract_claims("Mayor Helen Okafor Orders Evacuation\n\nOkafor said 4,000 homes were flooded on Monday.")
