@@ -288,6 +288,16 @@ _SOURCE_ADJECTIVES = _word_set(
     foreign defence defense health emergency city national regional federal deputy official
     independent international western rescue weather many some"""
 )
+# A word or two naming what kind of source a noun is: "the European port association", "a shipping council".
+_NOT_KINDS = (
+    "that which who whom whose this these those their its his her our your my on in at by for with from to of "
+    "and or but as than then when while said says told reported was were is are has have had will would could "
+    "should may might can also not no"
+)
+_KIND_WORD = r"(?!(?:" + "|".join(_NOT_KINDS.split()) + r")\s)[a-z][a-z'\u2019-]+\s+"
+_SOURCE_KIND = re.compile(
+    rf"{_KIND_WORD}(?:{_KIND_WORD})?(?:" + "|".join(sorted(_SOURCE_NOUNS, key=len, reverse=True)) + r")\b"
+)
 
 
 @dataclass(slots=True)
@@ -771,7 +781,8 @@ def _subject_before(text: str, verb_start: int, people: People) -> tuple[str | N
 
 def _is_source(words: list[str]) -> bool:
     return any(
-        _strip_possessive(w).lower() in _SOURCE_NOUNS or (w[0].isupper() and w not in _FUNCTION_WORDS) for w in words
+        _strip_possessive(w.rstrip(".")).lower() in _SOURCE_NOUNS or (w[0].isupper() and w not in _FUNCTION_WORDS)
+        for w in words
     )
 
 
@@ -796,7 +807,7 @@ def _source_after(text: str, pos: int) -> str | None:
     words = []
     for t in _SUBJECT_TOKEN.finditer(text, pos, min(len(text), pos + 160)):
         word = t.group()
-        lowered = word.lower()
+        lowered = word.lower().rstrip(".")  # the sentence's last word holds its full stop
         if not (
             word in "()"
             or word[0].isupper()
@@ -804,6 +815,7 @@ def _source_after(text: str, pos: int) -> str | None:
             or lowered in _SOURCE_NOUNS
             or lowered in _SOURCE_ADJECTIVES
             or lowered == "and"
+            or _SOURCE_KIND.match(text, t.start())
         ):
             break
         words.append(t)

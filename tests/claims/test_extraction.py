@@ -152,6 +152,20 @@ def test_a_source_described_by_its_role_without_an_article(sentence: str, source
     assert scored.attribution == source
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        ("Freight rates rose 18%, according to the national shipping council.", "national shipping council"),
+        ("Outside groups spent $60 million, according to the tracking firm AdWatch.", "tracking firm AdWatch"),
+        ("He was convicted of fraud in 2019, according to court records.", "court records"),
+        ("Prices rose 3%, according to data that officials released.", "data"),  # "that" names no kind
+    ],
+)
+def test_a_source_is_named_with_the_words_that_say_what_kind_it_is(sentence: str, source: str) -> None:
+    [scored] = score_sentences(sentence)
+    assert scored.attribution == source
+
+
 def test_a_title_case_heading_names_no_one() -> None:
     # Every word of such a heading is capitalised: "Helen Okafor Orders" would be taken for a name.
     [claim] = extract_claims("Mayor Helen Okafor Orders Evacuation\n\nOkafor said 4,000 homes were flooded on Monday.")
