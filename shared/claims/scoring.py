@@ -270,10 +270,6 @@ ROLES = _word_set(
 )
 HONORIFICS = _word_set("mr mrs ms dr prof gen sen rep gov")
 _TITLES = ROLES | HONORIFICS
-# One or two lowercase words, then a role and a capitalised word: "opposition transport spokesperson Lars Dahl".
-_DESCRIBED_ROLE = re.compile(
-    r"\s*(?:[a-z][\w'\u2019-]*\s+){1,2}(?=(?:" + "|".join(sorted(ROLES, key=len, reverse=True)) + r")\s+[A-Z])"
-)
 _SOURCE_NOUNS = ROLES | _word_set(
     """officials reports report sources police analysts experts witnesses residents authorities
     investigators prosecutors researchers scientists economists forecasters data figures statistics
@@ -288,15 +284,22 @@ _SOURCE_ADJECTIVES = _word_set(
     foreign defence defense health emergency city national regional federal deputy official
     independent international western rescue weather many some"""
 )
-# A word or two naming what kind of source a noun is: "the European port association", "a shipping council".
+# Words that never say what kind of source a noun is, or describe a role.
 _NOT_KINDS = (
     "that which who whom whose this these those their its his her our your my on in at by for with from to of "
     "and or but as than then when while said says told reported was were is are has have had will would could "
-    "should may might can also not no"
+    "should may might can also not no the an during after before into over against amid under near across "
+    "through without within about around between among behind beyond toward towards upon via per"
 )
-_KIND_WORD = r"(?!(?:" + "|".join(_NOT_KINDS.split()) + r")\s)[a-z][a-z'\u2019-]+\s+"
+_KIND_WORD = r"\b(?!(?:" + "|".join(_NOT_KINDS.split()) + r")\s)[a-z][a-z'\u2019-]+\s+"
+# A word or two naming what kind of source a noun is: "the national shipping council", "the tracking firm".
 _SOURCE_KIND = re.compile(
     rf"{_KIND_WORD}(?:{_KIND_WORD})?(?:" + "|".join(sorted(_SOURCE_NOUNS, key=len, reverse=True)) + r")\b"
+)
+# One or two words describing a role before the role and a name: "opposition transport spokesperson Lars Dahl"
+# (never "allies of president ...": "of" is no such word).
+_DESCRIBED_ROLE = re.compile(
+    rf"\s*(?:{_KIND_WORD}){{1,2}}(?=(?:" + "|".join(sorted(ROLES, key=len, reverse=True)) + r")\s+[A-Z])"
 )
 
 
@@ -361,29 +364,36 @@ class People:
         "Maren Lindqvist, union secretary, said" (up to two words before the role, and the phrase going on
         as a role does: "Across North America, analyst estimates rose" names no one)."""
         lowers = tokens.lowers
-        role = lowers[role_index]
         for k in range(role_index - 1, max(-1, role_index - 5), -1):
             if lowers[k] in ("a", "an", "the"):
                 if k >= 2 and "," in text[tokens.end(k - 1) : tokens.start(k)]:
-                    self._name_before(tokens, k, role)
+                    self._name_before(tokens, k, lowers[role_index])
                 return
-        if not _role_goes_on(tokens, role_index, text):
+        last = _role_phrase_end(tokens, role_index, text)
+        if last is None:
             return
         for k in range(role_index, max(0, role_index - 3), -1):
             if "," in text[tokens.end(k - 1) : tokens.start(k)]:
-                self._name_before(tokens, k, role)
+                self._name_before(tokens, k, lowers[last])  # "chief executive": "the executive said" is them
                 return
             if not tokens.texts[k - 1].islower():
                 return
 
     def _name_before(self, tokens: _Tokens, k: int, role: str) -> None:
-        """The two or three capitalised words right before token ``k``, as a person with ``role``."""
+        """The two or three capitalised words right before token ``k``, as a person with ``role``; a place or a
+        time is no one ("In London, chief executive ...", "On Tuesday, the mayor ...")."""
         texts = tokens.texts
         j = k - 1
         while j >= 0 and k - j <= 3 and texts[j][0].isupper():
             j -= 1
-        if k - 1 - j >= 2:
-            self.add(" ".join(texts[j + 1 : k]), role)
+        words = texts[j + 1 : k]
+        if (
+            len(words) >= 2
+            and words[0] not in _FUNCTION_WORDS
+            and words[0].lower() not in _CONNECTORS
+            and not any(w.lower() in _CALENDAR_WORDS for w in words)
+        ):
+            self.add(" ".join(words), role)
 
     def _touch(self, name: str) -> None:
         self.latest = name
@@ -393,14 +403,24 @@ class People:
 
 
 # After a role, what goes on as a role phrase does: "chief executive of", "spokeswoman for".
-_ROLE_PHRASE_WORDS = ROLES | _word_set("of for at with to")
+_ROLE_PHRASE_GOES_ON = _word_set("of for at with to")
 
 
-def _role_goes_on(tokens: _Tokens, i: int, text: str) -> bool:
-    """Whether the role at token ``i`` ends its sentence or its clause, or a role phrase goes on after it."""
-    if i + 1 == len(tokens) or "," in text[tokens.end(i) : tokens.start(i + 1)]:
-        return True
-    return tokens.lowers[i + 1] in _ROLE_PHRASE_WORDS
+def _role_phrase_end(tokens: _Tokens, i: int, text: str) -> int | None:
+    """The last role word of the role phrase at token ``i`` ("chief executive"), if the phrase ends its clause or
+    goes on as a role does ("of the Chamber", "for the union"); None when a name follows it ("chief executive
+    Jane Doe") or anything else ("analyst estimates rose")."""
+    lowers = tokens.lowers
+
+    def comma_after(k: int) -> bool:
+        return "," in text[tokens.end(k) : tokens.start(k + 1)]
+
+    k = i
+    while k + 1 < len(tokens) and lowers[k + 1] in ROLES and not comma_after(k):
+        k += 1
+    if k + 1 == len(tokens) or comma_after(k) or lowers[k + 1] in _ROLE_PHRASE_GOES_ON:
+        return k
+    return None
 
 
 def _capitalised_run(texts: list[str], i: int) -> str | None:
@@ -737,7 +757,7 @@ def _subject_before(text: str, verb_start: int, people: People) -> tuple[str | N
         k = i - 1
         while k >= 0 and i - k <= 12 and tokens[k].group() != ",":
             k -= 1
-        if k < 1 or not _opens_apposition([t.group() for t in tokens[k + 1 : k + 4]]):
+        if k < 1 or tokens[k].group() != "," or not _opens_apposition([t.group() for t in tokens[k + 1 : k + 4]]):
             return None
         i = k - 1
     word = tokens[i].group()
@@ -805,17 +825,18 @@ def _source_after(text: str, pos: int) -> str | None:
     if described:
         pos = described.end()
     words = []
+    named = False  # a name or a source noun is in: a kind of source comes before them, never after
     for t in _SUBJECT_TOKEN.finditer(text, pos, min(len(text), pos + 160)):
         word = t.group()
         lowered = word.lower().rstrip(".")  # the sentence's last word holds its full stop
-        if not (
+        if word[0].isupper() or lowered in _SOURCE_NOUNS:
+            named = True
+        elif not (
             word in "()"
-            or word[0].isupper()
             or lowered in _CONNECTORS
-            or lowered in _SOURCE_NOUNS
             or lowered in _SOURCE_ADJECTIVES
             or lowered == "and"
-            or _SOURCE_KIND.match(text, t.start())
+            or (not named and _SOURCE_KIND.match(text, t.start()))
         ):
             break
         words.append(t)

@@ -131,6 +131,7 @@ def test_a_pronoun_refers_to_the_person_mentioned_last_possessives_included(ment
         ("Maren Lindqvist, union secretary, met the mediator on Friday.", "Maren Lindqvist"),
         ("Jane Doe, a spokeswoman for the union, met the mediator on Friday.", "Jane Doe"),
         ("Across North America, analyst estimates rose by 4% last year.", None),  # no role phrase: no one
+        ("In London, chief executive officers met investors.", None),  # a place is no one
     ],
 )
 def test_a_name_with_its_role_after_a_comma_is_whom_he_or_she_refers_to(introduced: str, expected: str) -> None:
@@ -144,7 +145,8 @@ def test_a_name_with_its_role_after_a_comma_is_whom_he_or_she_refers_to(introduc
         ("Maren Lindqvist, union secretary, said 2,300 members had voted to strike.", "Maren Lindqvist"),
         ("Colin Powell, our secretary of state, announced that talks would go on.", "Colin Powell"),
         ('"Families pay more for food," said opposition transport spokesperson Lars Dahl.', "Lars Dahl"),
-        ("The port, closed since Monday, said 40 ships were waiting.", None),  # no role: no apposition
+        ("The Port Authority, closed since Monday, said 40 ships were waiting.", None),  # no role: no apposition
+        ("Prices rose 3% last year, according to allies of president Vladimir Putin.", None),  # not his words
     ],
 )
 def test_a_source_described_by_its_role_without_an_article(sentence: str, source: str | None) -> None:
@@ -159,11 +161,20 @@ def test_a_source_described_by_its_role_without_an_article(sentence: str, source
         ("Outside groups spent $60 million, according to the tracking firm AdWatch.", "tracking firm AdWatch"),
         ("He was convicted of fraud in 2019, according to court records.", "court records"),
         ("Prices rose 3%, according to data that officials released.", "data"),  # "that" names no kind
+        ('"We will appeal," said Smith after the court ruling.', "Smith"),  # a kind comes before a name
     ],
 )
 def test_a_source_is_named_with_the_words_that_say_what_kind_it_is(sentence: str, source: str) -> None:
     [scored] = score_sentences(sentence)
     assert scored.attribution == source
+
+
+def test_a_role_after_a_name_stands_for_that_person() -> None:
+    body = (
+        '"We are losing money," said Tomas Ek, chief executive of the Halvorsen Chamber. '
+        "The chief executive said 140 member companies had reported delays."
+    )
+    assert score_sentences(body)[-1].attribution == "Tomas Ek"
 
 
 def test_a_title_case_heading_names_no_one() -> None:
