@@ -257,7 +257,8 @@ _FUNCTION_WORDS = _word_set(
     "The A An This These That Those Some Many Most Such Other It Its He She They We In On At During "
     "After Before As If But And Moreover However Meanwhile While When According Reports I"
 )
-_CONNECTORS = frozenset(["of", "from", "in", "at", "for", "the", "a", "an"])
+_ARTICLES = frozenset(["a", "an", "the"])
+_CONNECTORS = frozenset(["of", "from", "in", "at", "for", *_ARTICLES])
 _EDGE_WORDS = _CONNECTORS | {"and", "or", ",", "("}  # never the first or last word of a source
 # A person's role: it introduces a name ("leader Kim Jong-un") and stands for it later ("the leader").
 ROLES = _word_set(
@@ -312,22 +313,19 @@ class People:
     """
 
     roles: dict[str, str | None] = field(default_factory=dict)  # full name -> the role it came with
-    by_token: dict[str, str] = field(default_factory=dict)  # "Kim" -> "Kim Jong-un"
+    # "Kim" and "Kim's" -> "Kim Jong-un": a sentence's mentions, possessives included, are found by looking its
+    # words up in C, not one by one.
+    by_token: dict[str, str] = field(default_factory=dict)
     latest: str | None = None  # the person mentioned last
     latest_by_role: dict[str, str] = field(default_factory=dict)  # "mayor" -> the mayor mentioned last
-    # by_token with the possessives too ("Kim's" -> "Kim Jong-un"): a sentence's mentions are then found by
-    # looking its words up in C, not one by one.
-    mentions: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, role: str | None) -> None:
         if name not in self.roles:
             self.roles[name] = role
             for token in name.split():
-                if token not in self.by_token:
-                    self.by_token[token] = name
-                    for mention in (token, f"{token}'s", f"{token}\u2019s"):
-                        if _strip_possessive(mention) == token:
-                            self.mentions.setdefault(mention, name)
+                for mention in (token, f"{token}'s", f"{token}\u2019s"):
+                    if _strip_possessive(mention) == token:
+                        self.by_token.setdefault(mention, name)
         self._touch(name)
 
     def canonical(self, name: str) -> str:
@@ -342,10 +340,10 @@ class People:
 
     def remember(self, tokens: _Tokens, text: str) -> None:
         """Learn "leader Kim Jong-un" and "Jane Doe, a spokeswoman"; note who was mentioned."""
-        texts, mentions = tokens.texts, self.mentions
+        texts, by_token = tokens.texts, self.by_token
         if _TITLES.isdisjoint(tokens.lowers):  # most sentences introduce nobody: only mentions to note
-            for i in compress(count(), map(mentions.__contains__, texts)):
-                self._touch(mentions[texts[i]])
+            for i in compress(count(), map(by_token.__contains__, texts)):
+                self._touch(by_token[texts[i]])
             return
         for i, lower in enumerate(tokens.lowers):
             word = texts[i]
@@ -355,7 +353,7 @@ class People:
                     self.add(name, lower if lower in ROLES else None)
                 elif word[0].islower():
                     self._appositive(tokens, i, text)
-            if name := mentions.get(word):
+            if name := by_token.get(word):
                 self._touch(name)
 
     def _appositive(self, tokens: _Tokens, role_index: int, text: str) -> None:
@@ -365,7 +363,7 @@ class People:
         as a role does: "Across North America, analyst estimates rose" names no one)."""
         lowers = tokens.lowers
         for k in range(role_index - 1, max(-1, role_index - 5), -1):
-            if lowers[k] in ("a", "an", "the"):
+            if lowers[k] in _ARTICLES:
                 if k >= 2 and "," in text[tokens.end(k - 1) : tokens.start(k)]:
                     self._name_before(tokens, k, lowers[role_index])
                 return
@@ -732,7 +730,7 @@ def _speech_verbs(lowers: list[str], verbs: list[tuple[int, int]]) -> list[tuple
     if _SPEECH_ACTS.isdisjoint(lowers):
         return hits
     for i, lower in enumerate(lowers):
-        if lower in _SPEECH_ACTS and i + 1 < len(lowers) and lowers[i + 1] in ("a", "an", "the"):
+        if lower in _SPEECH_ACTS and i + 1 < len(lowers) and lowers[i + 1] in _ARTICLES:
             for k in range(i + 2, min(i + 5, len(lowers))):
                 if lowers[k] in _SPEECH_OBJECTS:
                     hits.append((i, k))
@@ -808,7 +806,7 @@ def _is_source(words: list[str]) -> bool:
 
 def _opens_apposition(words: list[str]) -> bool:
     """An article ("a spokeswoman for"), or a role after at most two lowercase words ("union secretary")."""
-    if words and words[0].lower() in ("a", "an", "the"):
+    if words and words[0].lower() in _ARTICLES:
         return True
     for word in words:
         if word in ROLES:
