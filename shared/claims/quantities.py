@@ -132,16 +132,23 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+# A month's name after its first letter: the date pattern reads that letter first (below).
+_MONTH_REST = (
+    r"(?:(?<=J)(?:an(?:uary)?|une?|uly?)|(?<=F)eb(?:ruary)?|(?<=M)(?:ar(?:ch)?|ay)|(?<=A)(?:pr(?:il)?|ug(?:ust)?)"
+    r"|(?<=S)ep(?:t(?:ember)?)?|(?<=O)ct(?:ober)?|(?<=N)ov(?:ember)?|(?<=D)ec(?:ember)?)\.?"
+)
+# Every date starts with a month or a digit, read first as a character class: the engine skips to the next one
+# in C, where a pattern starting with a lookahead or "\b" is tried at every position (a third of the time).
+# "(?<!\w\w)" after that first character is the "\b" before it.
 _DATE = re.compile(
-    # Every date starts with a capital (a month) or a digit: the lookahead skips other places at once.
-    rf"""(?=[A-Z\d])(?:\b{_MONTH}\ \d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\ \d{{4}}\b)?
-      | \b\d{{1,2}}(?:st|nd|rd|th)?\ (?:of\ )?{_MONTH}(?:,?\ \d{{4}}\b)?
-      | \b{_MONTH}\ \d{{4}}\b
-      | \b\d{{4}}-\d{{2}}-\d{{2}}\b
-      | \b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b
-      | \b\d{{1,2}}(?::\d{{2}})?\ ?(?:a\.m\.|p\.m\.|am\b|pm\b)
-      | \b\d{{1,2}}:\d{{2}}\b
-      | \b(?:1[5-9]|20)\d0s\b)""",
+    rf"""[JFMASOND\d](?<!\w\w)
+    (?:{_MONTH_REST}\ (?:\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\ \d{{4}}\b)?|\d{{4}}\b)
+      | (?<=\d)(?:\d?(?:st|nd|rd|th)?\ (?:of\ )?{_MONTH}(?:,?\ \d{{4}}\b)?
+        | \d{{3}}-\d{{2}}-\d{{2}}\b
+        | \d?/\d{{1,2}}/\d{{2,4}}\b
+        | \d?(?::\d{{2}})?\ ?(?:a\.m\.|p\.m\.|am\b|pm\b)
+        | \d?:\d{{2}}\b
+        | (?<=1)[5-9]\d0s\b | (?<=2)0\d0s\b))""",
     re.VERBOSE,
 )
 # A year after one of these is a date even when a noun follows ("in 2023 floods hit ...").

@@ -231,12 +231,19 @@ _CUES = _Lexicon(
     },
     case_sensitive=["may"],  # "May" is a month
 )
-_SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9][\w'\u2019.&-]*|[,()\"\u201c\u201d]")
+# Every pattern that is searched starts with a character class, never with a lookahead, "\b" or a choice of
+# classes: the engine then skips to the next character that can start a match in C, where otherwise it tries
+# the whole pattern at every position (names are found 1.4 times as fast so). "(?<!\w\w)" right after a
+# word's first character is the "\b" before it.
+_SUBJECT_TOKEN = re.compile(r"[A-Za-z0-9,()\"\u201c\u201d](?:(?<=[A-Za-z0-9])[\w'\u2019.&-]*)?")
 _QUOTE_SPAN = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{1,600})[\"\u201d]")
 # A name word: a capitalised word, an initial or dotted acronym ("J.", "U.S."), a title ("Dr.").
-_NAME_WORD = r"(?:(?:[A-Z]\.){1,3}(?![A-Za-z])|(?:Dr|Mr|Mrs|Ms|Gen|Prof|Sen|Gov|St|Lt|Col)\.|[A-Z][\w'\u2019-]*)"
-# Every name starts with a capital: the lookahead lets the engine skip other characters at once.
-_ENTITY = re.compile(rf"(?=[A-Z])\b{_NAME_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{_NAME_WORD})*")
+_NAME_WORD = (
+    r"[A-Z](?<!\w\w)(?:\.(?:[A-Z]\.){0,2}(?![A-Za-z])"  # "J.", "U.S."
+    r"|(?<=D)r\.|(?<=M)(?:rs?|s)\.|(?<=G)(?:en|ov)\.|(?<=P)rof\.|(?<=S)(?:en|t)\.|(?<=L)t\.|(?<=C)ol\."  # "Dr.", "Mrs."
+    r"|[\w'\u2019-]*)"
+)
+_ENTITY = re.compile(rf"{_NAME_WORD}(?:\s+(?:of\s+(?:the\s+)?)?{_NAME_WORD})*")
 # Capitalised, but a time rather than a name.
 _CALENDAR_WORDS = _word_set(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june
@@ -528,13 +535,12 @@ def _cues(sentence: Sentence, tokens: _Tokens, people: People) -> Cues:
     """
     text = sentence.text
     lexicon = _CUES.find(tokens)
-    quotes = [(m.start(), m.end(), m.group(1)) for m in _QUOTE_SPAN.finditer(text)]
-    quote_starts = [start for start, _, _ in quotes]
-
-    def quoted(pos: int) -> bool:
-        # Binary search: a sentence may hold many quotes, and every cue asks.
-        k = bisect.bisect_right(quote_starts, pos) - 1
-        return k >= 0 and pos < quotes[k][1]
+    quotes = (
+        [(m.start(), m.end(), m.group(1)) for m in _QUOTE_SPAN.finditer(text)]
+        if '"' in text or "\u201c" in text  # most sentences quote no one: two scans in C, no call of the engine
+        else []
+    )
+    quoted = _inside(quotes) if quotes else _nowhere
 
     def span(hit: tuple[int, int]) -> str:
         return _span_text(text, tokens, hit)
@@ -610,7 +616,11 @@ def _cues(sentence: Sentence, tokens: _Tokens, people: People) -> Cues:
         elif whose:
             cues.setdefault("opinion, the source's", span(hit))
     # An action after the writer's own hedge is hypothetical: "this could lead to increased cooperation".
-    hedge_at = min((tokens.start(h[0]) for h in lexicon.get("speculation", ()) if yours(h) == "writer"), default=None)
+    hedge_at = (
+        min((tokens.start(h[0]) for h in lexicon["speculation"] if yours(h) == "writer"), default=None)
+        if "speculation" in lexicon
+        else None
+    )
     verb_start, verb_end = attribution.verb_span if attribution else (-1, -1)
     for hit in lexicon.get("concrete", ()):
         start = tokens.start(hit[0])
@@ -647,23 +657,45 @@ def _cues(sentence: Sentence, tokens: _Tokens, people: People) -> Cues:
 _REPORT_WORDS = _word_set("reports report reported speculation suggestion claims rumours rumors estimates")
 
 
+def _inside(quotes: list[tuple[int, int, str]]) -> Callable[[int], bool]:
+    """Whether a position is inside one of the sentence's ``quotes``."""
+    starts = [start for start, _, _ in quotes]
+
+    def quoted(pos: int) -> bool:
+        # Binary search: a sentence may hold many quotes, and every cue asks.
+        k = bisect.bisect_right(starts, pos) - 1
+        return k >= 0 and pos < quotes[k][1]
+
+    return quoted
+
+
+def _nowhere(pos: int) -> bool:
+    """Most sentences quote no one, and every cue asks: no search is needed."""
+    return False
+
+
 def named_entities(text: str, quoted: Callable[[int], bool]) -> list[str]:
     """Capitalised names and acronyms, the sentence's first word only when it is part of a name."""
     found: list[str] = []
     for m in _ENTITY.finditer(text):
         words = m.group().split()
         while words and words[0] in _FUNCTION_WORDS:
-            words.pop(0)
-        if not words or quoted(m.start()):
+            del words[0]
+        if not words:
             continue
-        if m.start() == 0 and len(words) == 1 and not words[0].isupper():
+        start = m.start()
+        if start == 0 and len(words) == 1 and not words[0].isupper():
             continue  # the first word is capitalised anyway
-        if all(w.rstrip(".").lower() in _CALENDAR_WORDS for w in words):
+        if quoted(start) or (_calendar_word(words[0]) and all(map(_calendar_word, words))):
             continue
         name = _strip_possessive(" ".join(words))
         if name not in found:
             found.append(name)
     return found
+
+
+def _calendar_word(word: str) -> bool:
+    return word.rstrip(".").lower() in _CALENDAR_WORDS
 
 
 def _span_text(text: str, tokens: _Tokens, hit: tuple[int, int]) -> str:

@@ -36,7 +36,9 @@ _LINE = re.compile(r"[^\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _TAG = re.compile(r"\[[^\[\]]{1,40}\]")
 # A candidate end: terminal punctuation, then closing quotes or brackets, then whitespace. Decimals
 # ("3.5") and grouped numbers ("100,000") never match because no whitespace follows the point.
-_END = re.compile(r"[.!?\u2026]+[\"'\u201d\u2019)\]]*(?=\s)")
+# The first point is a class of its own, not part of "[...]+": a pattern that starts with a class lets the
+# engine skip to the next candidate in C (a line is split in half the time).
+_END = re.compile(r"[.!?\u2026][.!?\u2026]*[\"'\u201d\u2019)\]]*(?=\s)")
 _QUOTE_MARK = re.compile('["\u201c\u201d]')
 _CLOSERS = "\"'\u201d\u2019)]"
 _WORD = re.compile(r"[A-Za-z]+")
