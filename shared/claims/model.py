@@ -148,10 +148,10 @@ class Model:
             folded, unigrams, letter_sums, letter_counts = zip(*map(self._by_word.__getitem__, words), strict=True)
         except KeyError:
             folded, unigrams, letter_sums, letter_counts = zip(*map(self._learn(words).__getitem__, words), strict=True)
-        pair_keys = list(zip(folded, folded[1:], strict=False))
         by_pair = self._by_pair
-        pairs = list(map(by_pair.get, pair_keys))
+        pairs = list(map(by_pair.get, zip(folded, folded[1:], strict=False)))
         if None in pairs:  # a pair not seen lately: all are looked up in the weights and kept
+            pair_keys = list(zip(folded, folded[1:], strict=False))
             if len(by_pair) + len(pair_keys) > _PAIR_CACHE:
                 by_pair = self._by_pair = {}
             pairs = [by_pair.setdefault(pair, self._pairs.get(pair, 0.0)) for pair in pair_keys]

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's constructor sets each field through object.__setattr__, five times the cost,
+# and the extractor makes one for every figure.
+@dataclass(slots=True)
 class Quantity:
     value: float
     unit: str | None
