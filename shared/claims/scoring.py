@@ -442,7 +442,7 @@ def _strip_possessive(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "\u2019s")) else word
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see Sentence
 class _Attribution:
     source: str | None  # None when unnamed ("reportedly") or an unresolved pronoun
     reason: str
@@ -516,7 +516,7 @@ def score_sentence(sentence: Sentence, people: People | None = None) -> ScoredSe
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: see Sentence
 class Cues:
     cues: dict[str, str]  # cue name (a feature of the model) -> what in the sentence shows it, readable
     attribution: str | None
