@@ -108,8 +108,10 @@ _HEDGE_ENDINGS = (
 )
 _HEDGE_AFTER = re.compile(r"\ ?(?:or\ so|or\ more|or\ less|-plus|\+)(?![\w])", re.VERBOSE)
 _DIGIT = re.compile(r"\d")
-# Most sentences state no figure: a digit, a currency sign or a number word must be there for one.
+# Most sentences state no figure: a digit, a currency sign or a number word must be there for one. In ASCII text
+# only 0-9 and $ can be one, and a class of ASCII characters is tested twice as fast as "\d".
 _FIGURE_SIGN = re.compile(r"[\d$€£¥₹]")
+_ASCII_FIGURE_SIGN = re.compile(r"[0-9$]")
 # The runs of a-z in the lowercase text, as bytes: in UTF-8 every other character is bytes outside a-z,
 # so translating those to spaces and splitting is one pass in C, several times faster than a regex findall.
 _NOT_A_TO_Z = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz" else 32 for b in range(256))
@@ -186,7 +188,7 @@ def find_dates(text: str) -> list[tuple[int, int]]:
 def find_quantities_and_dates(text: str) -> tuple[list[Quantity], list[tuple[int, int]]]:
     """Both at once, sharing one scan: the scorer needs both for every sentence."""
     letter_runs = text.lower().encode("utf-8", "surrogatepass").translate(_NOT_A_TO_Z).split()
-    sign = _FIGURE_SIGN.search(text)
+    sign = (_ASCII_FIGURE_SIGN if text.isascii() else _FIGURE_SIGN).search(text)
     starts: list[int] = []
     if sign is not None:
         # Only digits and currencies can start one, at most four characters before the first ("USD 5"):
