@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from shared.claims.quantities import Quantity
-from shared.claims.scoring import People, ScoredSentence, score_sentence
+from shared.claims.scoring import ScoredSentence, score_in_order
 from shared.claims.sentences import split_sentences
 
 __all__ = ["ExtractedClaim", "ScoredSentence", "extract_claims", "fingerprint", "score_sentences"]
@@ -32,8 +32,7 @@ class ExtractedClaim:
 
 def score_sentences(body: str) -> list[ScoredSentence]:
     """Every sentence of ``body`` in order, headings included, with its score and reasons."""
-    people = People()  # "He said" in one sentence refers to a person named in an earlier one
-    return [score_sentence(sentence, people) for sentence in split_sentences(body)]
+    return score_in_order(split_sentences(body))
 
 
 def extract_claims(body: str, threshold: float = 0.5) -> list[ExtractedClaim]:

@@ -142,12 +142,19 @@ class Model:
 
     def weigh(self, words: list[str]) -> Weighed:
         """What the score and the reasons of a sentence's lowercase words are made of."""
+        return self.weigh_all([words])[0]
+
+    def weigh_all(self, sentences: list[list[str]]) -> list[Weighed]:
+        """``weigh`` of each of the sentences, their words looked up all at once: per sentence, setting up the
+        lookups cost as much as making them."""
+        words = list(chain.from_iterable(sentences))
         if not words:
-            return Weighed((), (), [], (), ())
+            return [Weighed((), (), [], (), ()) for _ in sentences]
         try:  # nearly always every word is known: no set of the new ones is built
             folded, unigrams, letter_sums, letter_counts = zip(*map(self._by_word.__getitem__, words), strict=True)
         except KeyError:
             folded, unigrams, letter_sums, letter_counts = zip(*map(self._learn(words).__getitem__, words), strict=True)
+        # The pairs across two sentences are looked up too, then left out: fewer calls than pairs.
         by_pair = self._by_pair
         pairs = list(map(by_pair.get, zip(folded, folded[1:], strict=False)))
         if None in pairs:  # a pair not seen lately: all are looked up in the weights and kept
@@ -155,7 +162,21 @@ class Model:
             if len(by_pair) + len(pair_keys) > _PAIR_CACHE:
                 by_pair = self._by_pair = {}
             pairs = [by_pair.setdefault(pair, self._pairs.get(pair, 0.0)) for pair in pair_keys]
-        return Weighed(folded, unigrams, pairs, letter_sums, letter_counts)
+        weighed = []
+        start = 0
+        for sentence in sentences:
+            end = start + len(sentence)
+            weighed.append(
+                Weighed(
+                    folded[start:end],
+                    unigrams[start:end],
+                    pairs[start : end - 1] if end > start else [],
+                    letter_sums[start:end],
+                    letter_counts[start:end],
+                )
+            )
+            start = end
+        return weighed
 
     def _learn(self, words: list[str]) -> dict[str, tuple[str, float, float, int]]:
         """The cache of words' weights, with ``words`` in it."""

@@ -52,8 +52,7 @@ import re
 from dataclasses import dataclass, field
 
 from shared.claims.quantities import Quantity, find_quantities
-from shared.claims.scoring import score_sentence
-from shared.claims.sentences import Sentence
+from shared.claims.scoring import sentence_cues
 from shared.evidence.fetcher import FetchedPage
 from shared.evidence.pages import read_page
 from shared.evidence.passages import best_passages, split_sentences, terms_of
@@ -434,7 +433,7 @@ def _attribution_signals(attribution: str | None, source: str, sentences: list[t
         return []  # nobody named ("officials", "the mayor"): nothing to recognise
     for s, e in sentences:
         text = source[s:e]
-        found = score_sentence(Sentence(text, 0, len(text), False)).attribution
+        found = sentence_cues(text).attribution
         if found and _same_source(wanted, _attribution_key(found)):
             shown = found
         elif _REPORT_CUE.search(text) and _mentions(text, attribution, wanted):
