@@ -117,9 +117,10 @@ _ASCII_FIGURE_SIGN = re.compile(r"[0-9$]")
 _NOT_A_TO_Z = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz" else 32 for b in range(256))
 _NUMBER_WORDS = frozenset(w.encode("ascii") for w in [*_ONES, *_MULTIPLIERS, "dozen"])
 # A figure in digits starts at a digit or a currency: "US$5", "USD 5", "€5"; a currency's letters start a word
-# ("xUSD 5" is 5). The lookahead lets the engine skip every other character at once instead of trying each branch.
+# ("xUSD 5" is 5). Its first character is read first, as a class (see _DATE), then what may follow it.
 _DIGIT_CANDIDATE = re.compile(
-    r"(?=[UHACEGJ$\d€£¥₹])(?:(?<![A-Za-z])(?:(?:US|HK|A|C)\$|(?:USD|EUR|GBP|JPY)(?= ?\d))|\$|\d+|[€£¥₹])"
+    r"[UHACEGJ$\d€£¥₹](?:(?<![A-Za-z].)(?:(?<=U)S\$|(?<=H)K\$|(?<=[AC])\$"
+    r"|(?:(?<=U)SD|(?<=E)UR|(?<=G)BP|(?<=J)PY)(?= ?\d))|(?<=\d)\d*|(?<=[$€£¥₹]))"
 )
 # A figure in words starts at its number word, or at what comes before it: "a hundred", "half a million",
 # "USD five million".
