@@ -67,7 +67,7 @@ _POINT = re.compile(r"\.(?!(?<=\d\.)\d)")
 
 def fingerprint(text: str) -> str:
     """Stable across runs and articles: lowercase, punctuation and whitespace folded, then sha256."""
-    if text.isascii():  # NFKC leaves ASCII as it is, and casefolds it to lowercase
+    if text.isascii():  # NFKC leaves ASCII unchanged, and casefold() of ASCII is lower()
         normalised = _THOUSANDS.sub("", text.lower())
         normalised = _POINT.sub(" ", normalised.encode("ascii").translate(_ASCII_MARKS).decode("ascii"))
     else:

@@ -154,14 +154,17 @@ class Model:
             folded, unigrams, letter_sums, letter_counts = zip(*map(self._by_word.__getitem__, words), strict=True)
         except KeyError:
             folded, unigrams, letter_sums, letter_counts = zip(*map(self._learn(words).__getitem__, words), strict=True)
-        # The pairs across two sentences are looked up too, then left out: fewer calls than pairs.
+        # The pairs are looked up over all the words at once, so each pair that spans two sentences is looked up
+        # too, and left out when the pairs are sliced below.
         by_pair = self._by_pair
         pairs = list(map(by_pair.get, zip(folded, folded[1:], strict=False)))
-        if None in pairs:  # a pair not seen lately: all are looked up in the weights and kept
-            pair_keys = list(zip(folded, folded[1:], strict=False))
-            if len(by_pair) + len(pair_keys) > _PAIR_CACHE:
+        if None in pairs:  # pairs not seen lately: those are looked up in the weights and kept
+            if len(by_pair) + pairs.count(None) > _PAIR_CACHE:
                 by_pair = self._by_pair = {}
-            pairs = [by_pair.setdefault(pair, self._pairs.get(pair, 0.0)) for pair in pair_keys]
+            pairs = [
+                weight if weight is not None else by_pair.setdefault(pair, self._pairs.get(pair, 0.0))
+                for weight, pair in zip(pairs, zip(folded, folded[1:], strict=False), strict=True)
+            ]
         weighed = []
         start = 0
         for sentence in sentences:
@@ -170,7 +173,7 @@ class Model:
                 Weighed(
                     folded[start:end],
                     unigrams[start:end],
-                    pairs[start : end - 1] if end > start else [],
+                    pairs[start : max(start, end - 1)],
                     letter_sums[start:end],
                     letter_counts[start:end],
                 )

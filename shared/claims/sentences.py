@@ -37,7 +37,7 @@ _TAG = re.compile(r"\[[^\[\]]{1,40}\]")
 # A candidate end: terminal punctuation, then closing quotes or brackets, then whitespace. Decimals
 # ("3.5") and grouped numbers ("100,000") never match because no whitespace follows the point.
 # The first point is a class of its own, not part of "[...]+": a pattern that starts with a class lets the
-# engine skip to the next candidate in C (a line is split in half the time).
+# engine skip to the next candidate in C (a line is split in 0.55 of the time).
 _END = re.compile(r"[.!?\u2026][.!?\u2026]*[\"'\u201d\u2019)\]]*(?=\s)")
 _QUOTE_MARK = re.compile('["\u201c\u201d]')
 _CLOSERS = "\"'\u201d\u2019)]"

@@ -50,7 +50,10 @@ def only(text: str) -> Quantity:
         ("USD five million in aid", 5_000_000.0, "dollars", "USD five million", False),
         ("SEVENTEEN donors", 17.0, "donors", "SEVENTEEN donors", False),
         ("someone often saw 12 boats", 12.0, "boats", "12 boats", False),
-        ("the xUSD 12 boats", 12.0, "boats", "12 boats", False),
+        ("someone gave one hundred boats", 100.0, "boats", "one hundred boats", False),
+        ("USD half a million in aid", 500_000.0, "dollars", "USD half a million", False),
+        ("the xUSD 12 boats", 12.0, "boats", "12 boats", False),  # a currency glued to a word is none
+        ("it costs£5 each", 5.0, "pounds", "£5", False),  # a currency sign stands apart
         ("a US$12 fare", 12.0, "dollars", "US$12", False),
         ("twenty-five families", 25.0, "families", "twenty-five families", False),
         ("two hundred and fifty volunteers", 250.0, "volunteers", "two hundred and fifty volunteers", False),
