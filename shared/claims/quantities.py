@@ -125,7 +125,6 @@ _DIGIT_CANDIDATE = re.compile(
 # "USD five million".
 _WORD_FIGURE_OPENERS = ("a ", "an ", "half a ", "half an ")
 _CURRENCY_CODES = ("usd ", "eur ", "gbp ", "jpy ")
-_ASCII_LETTERS = frozenset(string.ascii_letters)
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
