@@ -61,7 +61,7 @@ _THOUSANDS = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")  # the comma first: the eng
 _PUNCTUATION = re.compile(r"[^\w\s](?!(?<=\d\.)\d)")
 # In ASCII text (most text) every mark but the point becomes a space through one byte table, and only the points
 # are left to a pattern: a fingerprint in two thirds of the time.
-_ASCII_MARKS = bytes(b if chr(b).isalnum() or chr(b).isspace() or chr(b) == "." else 32 for b in range(256))
+_ASCII_MARKS = bytes([b if chr(b).isalnum() or chr(b).isspace() or chr(b) == "." else 32 for b in range(256)])
 _POINT = re.compile(r"\.(?!(?<=\d\.)\d)")
 
 

@@ -25,11 +25,14 @@ import functools
 import json
 import math
 import sys
+from importlib import resources
 from itertools import chain, repeat
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-WEIGHTS = Path(__file__).with_name("weights") / "checkworthiness.json"
+# Found from the package, not from __file__: in a module compiled by mypyc (native.py) that is the path it was
+# compiled from, relative to the directory it was compiled in.
+WEIGHTS = Path(str(resources.files("shared.claims"))) / "weights" / "checkworthiness.json"
 
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
 _LETTERS = (2, 3, 4, 5)  # lengths of the letter n-grams within a word
@@ -157,14 +160,16 @@ class Model:
         # The pairs are looked up over all the words at once, so each pair that spans two sentences is looked up
         # too, and left out when the pairs are sliced below.
         by_pair = self._by_pair
-        pairs = list(map(by_pair.get, zip(folded, folded[1:], strict=False)))
-        if None in pairs:  # pairs not seen lately: those are looked up in the weights and kept
-            if len(by_pair) + pairs.count(None) > _PAIR_CACHE:
+        known = list(map(by_pair.get, zip(folded, folded[1:], strict=False)))
+        if None in known:  # pairs not seen lately: those are looked up in the weights and kept
+            if len(by_pair) + known.count(None) > _PAIR_CACHE:
                 by_pair = self._by_pair = {}
             pairs = [
                 weight if weight is not None else by_pair.setdefault(pair, self._pairs.get(pair, 0.0))
-                for weight, pair in zip(pairs, zip(folded, folded[1:], strict=False), strict=True)
+                for weight, pair in zip(known, zip(folded, folded[1:], strict=False), strict=True)
             ]
+        else:
+            pairs = cast("list[float]", known)
         weighed = []
         start = 0
         for sentence in sentences:
@@ -213,7 +218,9 @@ class Model:
         for i, weight in enumerate(pairs):
             if weak <= abs(weight):
                 strong.setdefault(f"{folded[i]} {folded[i + 1]}", weight)
-        moved = [(weight * norm, g, None) for g, weight in strong.items() if "0" not in g]
+        moved: list[tuple[float, str, str | None]] = [
+            (weight * norm, g, None) for g, weight in strong.items() if "0" not in g
+        ]
         moved += [(self.cues.get(cue, 0.0), cue, shown) for cue, shown in cues.items()]
         moved.sort(key=_strength, reverse=True)
         reasons = []

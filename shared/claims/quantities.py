@@ -94,13 +94,13 @@ _HEDGE_BEFORE = re.compile(
 # a line break too: "$" matches there), or when the text is not ASCII: ignoring case, the pattern takes "İ" and
 # "ı" for "i", which no lowercasing does.
 _HEDGE_ENDINGS = (
-    *(
+    *[
         f"{word} "
         for word in _word_set(
             "about around approximately roughly nearly almost some over under below above than least most to as of "
             "estimated"
         )
-    ),
+    ],
     "~",
     "~ ",
 )
@@ -112,7 +112,7 @@ _FIGURE_SIGN = re.compile(r"[\d$€£¥₹]")
 _ASCII_FIGURE_SIGN = re.compile(r"[0-9$]")
 # The runs of a-z in the lowercase text, as bytes: in UTF-8 every other character is bytes outside a-z,
 # so translating those to spaces and splitting is one pass in C, several times faster than a regex findall.
-_NOT_A_TO_Z = bytes(b if b in b"abcdefghijklmnopqrstuvwxyz" else 32 for b in range(256))
+_NOT_A_TO_Z = bytes([b if b in b"abcdefghijklmnopqrstuvwxyz" else 32 for b in range(256)])
 _NUMBER_WORDS = frozenset(w.encode("ascii") for w in [*_ONES, *_MULTIPLIERS, "dozen"])
 # A figure in digits starts at a digit, a currency sign, or a currency's letters that start a word: "US$5", "USD 5",
 # "€5" ("xUSD 5" is 5). Its first character is read first, as a class (see _DATE).
@@ -343,12 +343,12 @@ def _words_value(words: str) -> float:
         if token == "half":
             half = True
         elif token == "dozen":
-            current = (current or 1) * 12
+            current = (current or 1.0) * 12
         elif token == "hundred":
-            current = (current or 1) * 100
+            current = (current or 1.0) * 100
         elif token in _MULTIPLIERS:
-            total += (current or 1) * _MULTIPLIERS[token]
-            current = 0
+            total += (current or 1.0) * _MULTIPLIERS[token]
+            current = 0.0
         elif token in _ONES:
             current += _ONES[token]
     value = total + current

@@ -103,7 +103,7 @@ class _Lexicon:
                 if len(words) == 1:
                     self._single.setdefault(words[0], kind)  # the first kind listed wins, as for phrases
                 else:
-                    self._by_pair.setdefault(words[:2], []).append((words, kind))
+                    self._by_pair.setdefault((words[0], words[1]), []).append((words, kind))
         for options in self._by_pair.values():
             options.sort(key=lambda option: len(option[0]), reverse=True)
         self._first_words = frozenset(self._single) | {pair[0] for pair in self._by_pair}
@@ -340,7 +340,8 @@ class People:
         if name in self.roles:
             return name
         people = {self.by_token.get(word) for word in name.split()}
-        return people.pop() if len(people) == 1 and None not in people else name
+        person = people.pop() if len(people) == 1 else None
+        return person or name
 
     def last(self, role: str | None = None) -> str | None:
         return self.latest if role is None else self.latest_by_role.get(role)
@@ -429,7 +430,7 @@ def _role_phrase_end(tokens: _Tokens, i: int, text: str) -> int | None:
 
 
 def _capitalised_run(texts: list[str], i: int) -> str | None:
-    words = []
+    words: list[str] = []
     while i < len(texts) and len(words) < 3 and texts[i][0].isupper():
         words.append(_strip_possessive(texts[i]))
         if texts[i] != words[-1]:
@@ -743,11 +744,11 @@ def _find_attribution(
                     name = _clean_source(inverted, people)
                     return _Attribution(name, f"attributed to {name}", (start, end), None)
             continue
-        name, referring = found
-        if name is None:
+        speaker, referring = found
+        if speaker is None:
             return _Attribution(None, f"attributed to an unnamed speaker: {referring} {verb}", (start, end), None)
-        reason = f"attributed to {name}" + (f" (refers back to '{referring}')" if referring else "")
-        return _Attribution(name, reason, (start, end), end)
+        reason = f"attributed to {speaker}" + (f" (refers back to '{referring}')" if referring else "")
+        return _Attribution(speaker, reason, (start, end), end)
     for first, last in cues.get("unnamed", ()):
         start = tokens.start(first)
         if not quoted(start):
