@@ -6,10 +6,12 @@ COPY pyproject.toml README.md alembic.ini ./
 COPY shared ./shared
 COPY services ./services
 COPY migrations ./migrations
-# procps: the worker and relay health checks look for their process with pgrep. gcc compiles the claim
-# extractor with mypyc (make native) and goes again.
+# procps: the worker and relay health checks look for their process with pgrep. gcc and mypy compile the claim
+# extractor (make native), which must work here, and are removed after: the compiled modules need neither.
 RUN apt-get update && apt-get install -y --no-install-recommends procps gcc libc6-dev \
     && pip install --no-cache-dir -e '.[native]' \
-    && python -W ignore::RuntimeWarning -m shared.claims.native build \
+    && python -m shared.claims.native build \
+    && python -c "import shared.claims.scoring as s; assert not s.__file__.endswith('.py'), 'not compiled'" \
+    && pip uninstall -y mypy \
     && apt-get purge -y --auto-remove gcc libc6-dev && rm -rf /var/lib/apt/lists/*
 USER nobody

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from services.api.deps import CallerDep, SettingsDep
 from services.api.errors import error_responses
-from shared.claims.extraction import extract_claims
+from shared.articles.ingest import claim_rows
 from shared.claims.offload import off_loop
 from shared.claims.schemas import ExtractRequest, ExtractResponse
 from shared.validation import ensure_fits
@@ -22,5 +22,7 @@ router = APIRouter(prefix="/v1/extract", tags=["claims"])
 async def extract(data: ExtractRequest, settings: SettingsDep, principal: CallerDep):
     ensure_fits(data.text, "text", settings.max_body_bytes)
     threshold = settings.claim_threshold if data.threshold is None else data.threshold
-    claims = await off_loop(extract_claims, data.text, threshold)
+    # The rows the ingest stores, plain data: what crosses from a process of its own must not depend on
+    # whether that process runs the extractor compiled or as plain Python.
+    claims = await off_loop(claim_rows, data.text, threshold)
     return ExtractResponse(claims=claims)
