@@ -11,7 +11,8 @@ COPY migrations ./migrations
 RUN apt-get update && apt-get install -y --no-install-recommends procps gcc libc6-dev \
     && pip install --no-cache-dir -e '.[native]' \
     && python -m shared.claims.native build \
-    && python -c "import shared.claims.scoring as s; assert not s.__file__.endswith('.py'), 'not compiled'" \
     && pip uninstall -y mypy \
-    && apt-get purge -y --auto-remove gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+    && apt-get purge -y --auto-remove gcc libc6-dev && rm -rf /var/lib/apt/lists/* \
+    && python -c "import shared.claims.extraction as e; assert not e.__file__.endswith('.py'), 'not compiled'; \
+assert e.extract_claims('It rose 5% in 2024.')"
 USER nobody

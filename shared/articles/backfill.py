@@ -138,17 +138,32 @@ async def _ingest(
 ) -> None:
     articles = [(number, item) for number, item in batch if not isinstance(item, str)]
     rows = await extracting
-    async with sessions() as session, session.begin():
-        outcomes = await ingest_each(
-            session,
-            [article for _, article in articles],
-            max_body_bytes=settings.max_body_bytes,
-            claim_threshold=settings.claim_threshold,
-            submitted_by=submitted_by,
-            events=events,
-            rows=rows,
-        )
-    # Counted once the batch is committed: an interrupted batch counts nothing, as it stored nothing.
+
+    async def write() -> list:
+        async with sessions() as session, session.begin():
+            return await ingest_each(
+                session,
+                [article for _, article in articles],
+                max_body_bytes=settings.max_body_bytes,
+                claim_threshold=settings.claim_threshold,
+                submitted_by=submitted_by,
+                events=events,
+                rows=rows,
+            )
+
+    # Interrupted (Ctrl-C) while the batch is written, the write still ends and is counted before the import
+    # stops: its commit may have reached the database already, and the summary must say what is stored.
+    writing = asyncio.ensure_future(write())
+    try:
+        outcomes = await asyncio.shield(writing)
+    except asyncio.CancelledError:
+        _count(batch, articles, await writing, summary)
+        raise
+    _count(batch, articles, outcomes, summary)
+
+
+def _count(batch, articles, outcomes: list, summary: Summary) -> None:
+    """Counted once the batch is committed: an interrupted batch counts nothing, as it stored nothing."""
     rejected = [(number, item) for number, item in batch if isinstance(item, str)]
     for (number, _), outcome in zip(articles, outcomes, strict=True):
         if isinstance(outcome, AppError):

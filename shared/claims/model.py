@@ -1,4 +1,4 @@
-"""The check-worthiness model: a logistic regression, evaluated in plain Python, and its explanation.
+"""The check-worthiness model: a logistic regression, evaluated in Python alone, and its explanation.
 
 Features, the same at training and at run time (``grams`` and the cues of ``scoring.py``):
 

@@ -1,9 +1,9 @@
 """Compile the claim extractor to C with mypyc: the same source, run about 1.45 times as fast.
 
 Extraction is pure Python over short strings, where the interpreter's own overhead is most of the cost.
-mypyc compiles the annotated modules to C extensions, written to ``NATIVE_DIR`` (in the environment, not in
-the source tree), which the package puts first on its path only while they match its sources
-(``shared/claims/__init__.py``). Without a C compiler, the Python headers or mypyc the extractor runs as
+mypyc compiles the annotated modules to C extensions, filed in the environment (not in the source tree) under
+the digest of the sources they were built from: the package puts them first on its path only for those very
+sources (``shared/claims/__init__.py``). Without a C compiler, the Python headers or mypyc the extractor runs as
 plain Python, with the same results.
 
 The modules must type-check, as mypy reads them for the build; compiled code also checks the annotated types
@@ -16,6 +16,7 @@ of what it is given at run time. A build that fails leaves plain Python, and the
 
 from __future__ import annotations
 
+import contextlib
 import importlib.machinery
 import importlib.util
 import os
@@ -25,16 +26,16 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from shared.claims import NATIVE_DIR, NATIVE_MODULES, native_is_current, source_digest
+from shared.claims import NATIVE_BUILDS, NATIVE_MODULES, current_native_dir, native_dir, source_digest
 
 _SOURCES = Path(__file__).parent
-_BUILDS = NATIVE_DIR.parents[1]  # the folder "shared/claims" is in
 
 
 def missing() -> str | None:
     """What this machine lacks to compile the extractor, if anything."""
-    compiler = sysconfig.get_config_var("CC") or "cc"  # what setuptools compiles with, unless CC says otherwise
-    compiler = os.environ.get("CC", compiler).split()[0]
+    # The compiler setuptools uses: CC, else the one Python was built with.
+    command = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()
+    compiler = command[0] if command else "cc"
     if shutil.which(compiler) is None:
         return f"a C compiler ({compiler})"
     if not Path(sysconfig.get_paths()["include"], "Python.h").is_file():
@@ -45,12 +46,12 @@ def missing() -> str | None:
 
 
 def clean() -> None:
-    shutil.rmtree(_BUILDS, ignore_errors=True)
+    shutil.rmtree(NATIVE_BUILDS, ignore_errors=True)
 
 
 def build() -> None:
-    """Compile the modules, unless those compiled are current; where it cannot, say why."""
-    if native_is_current():
+    """Compile the modules, unless those of the sources as they are now are there; where it cannot, say why."""
+    if current_native_dir() is not None:
         return
     lacking = missing()
     if lacking:
@@ -61,12 +62,13 @@ def build() -> None:
 
     print("compiling the claim extractor (mypyc, about 15 s)")
     with tempfile.TemporaryDirectory(prefix="factcheck-native-") as work:
-        # A copy is compiled, so that the digest written is that of what was compiled, whatever is saved meanwhile.
+        # A copy is compiled, and filed under its own digest: a source saved meanwhile is never taken for it.
         copy = Path(work) / "src"
         (copy / "shared" / "claims").mkdir(parents=True)
         shutil.copy(_SOURCES.parent / "__init__.py", copy / "shared")
         for source in _SOURCES.glob("*.py"):
             shutil.copy(source, copy / "shared" / "claims")
+        digest = source_digest(copy / "shared" / "claims")
         lib = Path(work) / "lib"
         here = Path.cwd()
         os.chdir(copy)  # mypyc names the modules from their paths
@@ -95,16 +97,30 @@ def build() -> None:
             return
         finally:
             os.chdir(here)
-        # Replaced whole, its digest written last: a process starting meanwhile finds it incomplete and runs
-        # the sources.
-        clean()
-        NATIVE_DIR.mkdir(parents=True)
+        _install(lib / "shared" / "claims", digest)
+    for other in NATIVE_BUILDS.iterdir():  # the builds of earlier sources
+        if other.name != digest and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
+    print(f"compiled into {native_dir(digest)}")
+
+
+def _install(built: Path, digest: str) -> None:
+    """Put the extensions in ``built`` in place for ``digest`` at once, with one rename: a process starting
+    meanwhile finds them all or none."""
+    NATIVE_BUILDS.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".building-", dir=NATIVE_BUILDS))
+    try:
+        staging.chmod(0o755)  # made private, but read by every user that runs the service (the image's "nobody")
+        (staging / "shared" / "claims").mkdir(parents=True)
         suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-        for extension in (lib / "shared" / "claims").iterdir():
+        for extension in built.iterdir():
             if extension.name.endswith(suffixes):
-                shutil.copy(extension, NATIVE_DIR)
-        (NATIVE_DIR / "sources.sha256").write_text(source_digest(copy / "shared" / "claims") + "\n", encoding="ascii")
-    print(f"compiled into {NATIVE_DIR}")
+                shutil.copy(extension, staging / "shared" / "claims")
+        # Another build of the same sources may have been put in place first: the same modules.
+        with contextlib.suppress(OSError):
+            staging.rename(NATIVE_BUILDS / digest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def main(argv: list[str]) -> int:
