@@ -163,7 +163,7 @@ async def _ingest(
 
 
 def _count(batch, articles, outcomes: list, summary: Summary) -> None:
-    """Counted once the batch is committed: an interrupted batch counts nothing, as it stored nothing."""
+    """The batch's outcomes added to ``summary``, once it is committed: a batch never written counts nothing."""
     rejected = [(number, item) for number, item in batch if isinstance(item, str)]
     for (number, _), outcome in zip(articles, outcomes, strict=True):
         if isinstance(outcome, AppError):
